@@ -1,0 +1,3 @@
+from ml_seclint.cli import main
+
+raise SystemExit(main())

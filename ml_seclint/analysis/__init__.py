@@ -1,0 +1,1 @@
+"""Shared resolution helpers used by every rule: scopes and names, values, calls."""

@@ -1,0 +1,253 @@
+"""Resolution helpers: qualified names, constants, literals, keyword arguments, calls.
+
+Every rule goes through these, so `import torch as T; T.load`, `from torch import load as L`,
+`f = functools.partial(torch.load, ...)`, `WEIGHTS_ONLY = True` and `**{"weights_only": True}`
+are understood the same way everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+import libcst as cst
+
+from ml_seclint.analysis.scopes import ASSIGN, CLASS, IMPORT, Binding, Scope, names_in
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: the value cannot be known statically (a parameter, a call result, a mutated dict ...)
+UNKNOWN: Any = _Sentinel("UNKNOWN")
+#: the argument is certainly absent
+MISSING: Any = _Sentinel("MISSING")
+
+_MAX_DEPTH = 8
+PARTIAL = frozenset({"functools.partial"})
+
+
+def qualnames(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> frozenset[str]:
+    """Fully qualified names `expr` may stand for; empty if it is a local object."""
+    if depth > _MAX_DEPTH:
+        return frozenset()
+    if isinstance(expr, cst.Name):
+        owner, bindings = scope.lookup(expr.value)
+        if owner is None:
+            return frozenset({f"builtins.{expr.value}"})
+        bindings = names_in(bindings) or bindings
+        if all(b.kind == IMPORT for b in bindings):
+            return frozenset(b.qualname for b in bindings if b.qualname)
+        if len(bindings) == 1 and bindings[0].kind == ASSIGN and expr.value not in owner.mutated:
+            # `load = torch.load` aliases; `x = torch.load(p)` is a value, not a name
+            value = bindings[0].value
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                return qualnames(value, owner, depth + 1)
+        return frozenset()
+    if isinstance(expr, cst.Attribute):
+        return frozenset(f"{base}.{expr.attr.value}" for base in qualnames(expr.value, scope, depth + 1))
+    return frozenset()
+
+
+def single_binding(name: cst.Name, scope: Scope) -> tuple[Optional[Scope], Optional[Binding]]:
+    owner, bindings = scope.lookup(name.value)
+    if owner is None or len(bindings) != 1 or name.value in owner.mutated:
+        return owner, None
+    return owner, bindings[0]
+
+
+def constant(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, Scope]:
+    """Follow names assigned exactly once (module or function level) to their value."""
+    for _ in range(_MAX_DEPTH):
+        if not isinstance(expr, cst.Name) or expr.value in ("True", "False", "None"):
+            break
+        owner, binding = single_binding(expr, scope)
+        if binding is None or binding.kind != ASSIGN or owner is None:
+            break
+        expr, scope = binding.value, owner  # type: ignore[assignment]
+    return expr, scope
+
+
+def literal(expr: cst.BaseExpression, scope: Scope) -> Any:
+    """The Python value of a literal or a constant, or UNKNOWN."""
+    expr, scope = constant(expr, scope)
+    if isinstance(expr, cst.Name):
+        return {"True": True, "False": False, "None": None}.get(expr.value, UNKNOWN)
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return UNKNOWN if value is None else value
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return expr.evaluated_value
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        value = literal(expr.expression, scope)
+        return UNKNOWN if value is UNKNOWN else not value
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        value = literal(expr.expression, scope)
+        return -value if isinstance(value, (int, float)) else UNKNOWN
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        values = []
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                return UNKNOWN
+            values.append(literal(element.value, scope))
+        return UNKNOWN if any(v is UNKNOWN for v in values) else values
+    return UNKNOWN
+
+
+def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
+    """The known leading text of a string expression: a literal, a constant, or the literal head
+    of an f-string / concatenation / `+` chain. None when nothing is known."""
+    expr, scope = constant(expr, scope)
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.FormattedString):
+        head = []
+        for part in expr.parts:
+            if not isinstance(part, cst.FormattedStringText):
+                break
+            head.append(part.value)
+        return "".join(head) or None
+    if isinstance(expr, cst.ConcatenatedString):
+        left = string_prefix(expr.left, scope)
+        if left is None:
+            return None
+        full = expr.evaluated_value
+        return full if isinstance(full, str) else left
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return string_prefix(expr.left, scope)
+    return None
+
+
+def dict_items(expr: cst.BaseExpression, scope: Scope) -> Optional[dict[str, tuple[cst.BaseExpression, Scope]]]:
+    """`{"k": v}` / `dict(k=v)` (or a name bound once to one, never mutated) as {key: (value,
+    scope)}; None when the keys cannot all be known."""
+    expr, scope = constant(expr, scope)
+    items: dict[str, tuple[cst.BaseExpression, Scope]] = {}
+    if isinstance(expr, cst.Dict):
+        for element in expr.elements:
+            if isinstance(element, cst.StarredDictElement):
+                nested = dict_items(element.value, scope)
+                if nested is None:
+                    return None
+                items.update(nested)
+                continue
+            key = literal(element.key, scope)
+            if not isinstance(key, str):
+                return None
+            items[key] = (element.value, scope)
+        return items
+    if isinstance(expr, cst.Call) and qualnames(expr.func, scope) == {"builtins.dict"}:
+        for arg in expr.args:
+            if arg.keyword is None:
+                return None
+            items[arg.keyword.value] = (arg.value, scope)
+        return items
+    return None
+
+
+@dataclass
+class CallView:
+    """A call as the callee sees it: `functools.partial` unwrapped, its arguments merged."""
+
+    node: cst.Call
+    names: frozenset[str]
+    args: Sequence[cst.Arg]
+    scope: Scope
+    arg_scopes: Sequence[Scope]  # the scope each argument's expression belongs to
+    partial: Optional[cst.Call] = None  # the functools.partial(...) call, if any
+
+    @property
+    def through_partial(self) -> bool:
+        """Called through a name bound to a partial: the partial itself was already checked,
+        so only arguments given here can add a finding."""
+        return self.partial is not None and self.partial is not self.node
+
+    def arg(self, keyword: str, position: Optional[int] = None) -> tuple[Any, Scope]:
+        """The expression passed as `keyword` (or at `position`), or MISSING / UNKNOWN.
+
+        Sees keywords, positional arguments, and `**{...}` literals or names bound to them.
+        An unresolvable `**kwargs` (or `*args` before `position`) makes an absent argument
+        UNKNOWN rather than MISSING.
+        """
+        unknown = False
+        index = 0
+        for arg, scope in zip(self.args, self.arg_scopes):
+            if arg.keyword is not None:
+                if arg.keyword.value == keyword:
+                    return arg.value, scope
+            elif arg.star == "":
+                if position is not None and index == position and not unknown:
+                    return arg.value, scope
+                index += 1
+            elif arg.star == "*":
+                if position is not None:
+                    unknown = True
+            else:  # "**"
+                items = dict_items(arg.value, scope)
+                if items is None:
+                    unknown = True
+                elif keyword in items:
+                    return items[keyword]
+        return (UNKNOWN if unknown else MISSING), self.scope
+
+    def value(self, keyword: str, position: Optional[int] = None, default: Any = MISSING) -> Any:
+        """The literal value of an argument; `default` when it is absent, UNKNOWN if unknowable."""
+        expr, scope = self.arg(keyword, position)
+        if expr is MISSING:
+            return default
+        if expr is UNKNOWN:
+            return UNKNOWN
+        return literal(expr, scope)
+
+    def has_positional(self, count: int) -> bool:
+        return sum(1 for a in self.args if a.keyword is None and a.star == "") >= count
+
+
+def call_view(call: cst.Call, scope: Scope) -> CallView:
+    names = qualnames(call.func, scope)
+    args = list(call.args)
+    if names & PARTIAL and args and args[0].keyword is None and args[0].star == "":
+        # functools.partial(torch.load, ...) is reported where the partial is made
+        target = args[0].value
+        return CallView(call, qualnames(target, scope), args[1:], scope, [scope] * (len(args) - 1), call)
+    if isinstance(call.func, cst.Name) and not names:
+        owner, binding = single_binding(call.func, scope)
+        value = binding.value if binding is not None and binding.kind == ASSIGN else None
+        if isinstance(value, cst.Call) and owner is not None:
+            inner = call_view(value, owner)
+            if inner.partial is not None:
+                # loader = partial(torch.load, map_location="cpu"); loader(p, weights_only=False)
+                return CallView(call, inner.names, [*inner.args, *args], scope,
+                                [*inner.arg_scopes, *([scope] * len(args))], inner.partial)
+    return CallView(call, names, args, scope, [scope] * len(args))
+
+
+def local_class(expr: cst.BaseExpression, scope: Scope) -> Optional[cst.ClassDef]:
+    """The class statement a name refers to, when it is a class defined in this module."""
+    if not isinstance(expr, cst.Name):
+        return None
+    _, binding = single_binding(expr, scope)
+    if binding is not None and binding.kind == CLASS:
+        return binding.node  # type: ignore[return-value]
+    return None
+
+
+def base_names(cls: cst.ClassDef, scope: Scope) -> frozenset[str]:
+    names: set[str] = set()
+    for base in cls.bases:
+        if base.keyword is None:
+            names |= qualnames(base.value, scope)
+    return frozenset(names)
+
+
+def defines_method(cls: cst.ClassDef, name: str) -> bool:
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    return any(isinstance(stmt, cst.FunctionDef) and stmt.name.value == name for stmt in body)

@@ -1,0 +1,205 @@
+"""`ml-seclint check|rules|explain`."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from ml_seclint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a one-line message, like argparse
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"ml-seclint: error: {message}\n")
+
+
+def _codes(value: str) -> list[str]:
+    from ml_seclint.config import CODE_PREFIX
+
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    for code in codes:
+        if not CODE_PREFIX.match(code):
+            raise argparse.ArgumentTypeError(
+                f"'{code}' is not an ml-seclint code prefix (MLS followed by up to three digits)")
+    return codes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ml_seclint.output import formats
+
+    parser = _Parser(prog="ml-seclint", description="Security linter for machine-learning code.")
+    parser.add_argument("--version", action="version", version=f"ml-seclint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check files and directories (default: .)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("--select", type=_codes, metavar="CODES",
+                       help="comma-separated code prefixes to enable (replaces the configured select)")
+    check.add_argument("--ignore", type=_codes, metavar="CODES",
+                       help="comma-separated code prefixes to disable (replaces the configured ignore)")
+    check.add_argument("--format", choices=sorted(formats()), default="text", help="output format")
+    check.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="worker processes (default: CPU count)")
+    check.add_argument("--config", metavar="PYPROJECT",
+                       help="use this pyproject.toml instead of the nearest one")
+    check.add_argument("--disable-noqa", action="store_true", help="report findings silenced by # noqa")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+
+    rules = sub.add_parser("rules", help="list the rules with their guideline sections")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code", metavar="CODE")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "rules":
+            return cmd_rules(args)
+        if args.command == "explain":
+            return cmd_explain(args)
+        if args.command == "check":
+            return cmd_check(args)
+        parser.print_help()
+        return EXIT_ERROR
+    except UsageError as exc:
+        print(f"ml-seclint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # `ml-seclint check | head`
+        return EXIT_CLEAN
+
+
+# -- check ---------------------------------------------------------------------------------
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ml_seclint.config import ConfigError
+    from ml_seclint.output import Report, formats
+    from ml_seclint.runner import Progress, Task, run
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"path '{path}' does not exist")
+    try:
+        tasks = collect_tasks(paths, args)
+    except ConfigError as exc:
+        raise UsageError(f"configuration: {exc}") from None
+    progress = Progress()
+    results = run(tasks, args.jobs, progress)
+    progress.finish()
+    findings = [f for r in results for f in r.findings]
+    suppressed = [f for r in results for f in r.suppressed]
+    report = Report(findings, len(results), suppressed, root=os.getcwd())
+    sys.stdout.write(formats()[args.format](report))
+    sys.stdout.flush()
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:
+    from ml_seclint.config import find_settings, load_settings
+    from ml_seclint.runner import Task
+    from ml_seclint.sources import walk
+
+    fixed = load_settings(args.config) if args.config else None
+    cache: dict[str, object] = {}
+
+    def settings_for(directory: str):
+        directory = os.path.abspath(directory)
+        if directory not in cache:
+            settings = fixed or find_settings(directory)
+            cache[directory] = _with_flags(settings, args)
+        return cache[directory]
+
+    tasks: list[Task] = []
+    seen: set[str] = set()
+    for path in paths:
+        if os.path.isdir(path):
+            files = list(walk(path, settings_for))
+        else:
+            files = [path]  # named explicitly: checked whatever its extension or exclude
+        for file in files:
+            key = os.path.abspath(file)
+            if key not in seen:
+                seen.add(key)
+                tasks.append(Task(_display(file), settings_for(os.path.dirname(key)), args.disable_noqa))
+    return tasks
+
+
+def _display(path: str) -> str:
+    path = os.path.normpath(path)
+    return path[2:] if path.startswith("./") else path
+
+
+def _with_flags(settings, args: argparse.Namespace):
+    import dataclasses
+
+    changes = {}
+    if args.select is not None:
+        changes["select"] = tuple(args.select)
+    if args.ignore is not None:
+        changes["ignore"] = tuple(args.ignore)
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
+# -- rules / explain -----------------------------------------------------------------------
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from ml_seclint.guidelines import SECTIONS
+    from ml_seclint.registry import RULES
+
+    if args.format == "json":
+        print(json.dumps([rule.metadata() for rule in RULES.values()], indent=2))
+        return EXIT_CLEAN
+    rows = [("CODE", "NAME", "SEVERITY", "FIX", "GUIDELINE", "CWE")]
+    for rule in RULES.values():
+        section = SECTIONS[rule.guideline]
+        rows.append((rule.code, rule.name, rule.severity, rule.fix_safety or "-",
+                     f"{section.id} {section.title}", ",".join(f"CWE-{c}" for c in rule.cwe)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    return EXIT_CLEAN
+
+
+def docs_dir() -> Optional[Path]:
+    """docs/rules in a source checkout or editable install, else the copy installed as data."""
+    candidates = [Path(__file__).resolve().parent.parent / "docs" / "rules",
+                  Path(sys.prefix) / "share" / "ml-seclint" / "docs" / "rules"]
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def rule_doc(code: str) -> Optional[str]:
+    directory = docs_dir()
+    page = directory / f"{code}.md" if directory else None
+    return page.read_text(encoding="utf-8") if page and page.is_file() else None
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from ml_seclint.registry import RULES
+
+    code = args.code.upper()
+    rule = RULES.get(code) or next((r for r in RULES.values() if r.name == args.code), None)
+    if rule is None:
+        raise UsageError(f"unknown rule '{args.code}'; `ml-seclint rules` lists them")
+    doc = rule_doc(rule.code)
+    if doc is None:
+        meta = rule.metadata()
+        doc = (f"# {rule.code} {rule.name}\n\n{rule.summary}\n\nGuideline: {meta['guideline']['id']} "
+               f"{meta['guideline']['title']}\nCWE: {', '.join(meta['cwe'])}\n")
+    sys.stdout.write(doc if doc.endswith("\n") else doc + "\n")
+    return EXIT_CLEAN

@@ -1,0 +1,230 @@
+"""`[tool.ml-seclint]` in pyproject.toml: discovery, validation, settings."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from ml_seclint.registry import RULES, all_options
+from ml_seclint.versions import parse_version
+
+CODE_PREFIX = re.compile(r"^MLS[0-9]{0,3}$")
+
+
+class ConfigError(Exception):
+    """A bad key, value or flag; the message names it. The CLI exits 2."""
+
+
+# Keys that are not rule options: name -> (type, help)
+GLOBAL_KEYS: dict[str, tuple[type, str]] = {
+    "select": (list, "code prefixes to enable (default: all, [\"MLS\"])"),
+    "ignore": (list, "code prefixes to disable"),
+    "exclude": (list, "glob patterns of files and directories not to check"),
+    "per-file-ignores": (dict, "{glob: [code prefixes]} ignored in the matching files"),
+}
+
+
+@dataclass
+class Settings:
+    select: tuple[str, ...] = ("MLS",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    root: Optional[str] = None  # directory of the pyproject.toml the settings came from
+    project: dict = field(default_factory=dict)  # that file's [project]/[tool.poetry] data
+    extra: dict[str, Any] = field(default_factory=dict)  # global keys added by other modules
+    source: Optional[str] = None
+
+    def option(self, name: str) -> Any:
+        if name in self.options:
+            return self.options[name]
+        opt = all_options()[name]
+        if opt.derive is not None:
+            derived = opt.derive(self)
+            if derived is not None:
+                return derived
+        return opt.default
+
+    def relpath(self, path: str) -> str:
+        if self.root:
+            try:
+                return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return Path(path).as_posix()
+
+    def code_enabled(self, code: str, path: Optional[str] = None) -> bool:
+        if code == "MLS000":
+            return True
+        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        if path is not None and self.per_file_ignores:
+            rel = self.relpath(path)
+            for pattern, codes in self.per_file_ignores.items():
+                if _glob_match(rel, pattern) and any(code.startswith(c) for c in codes):
+                    return False
+        # like flake8 and ruff, the longer (more specific) prefix wins
+        return selected >= 0 and selected > ignored
+
+    def rules_for(self, path: Optional[str] = None) -> list:
+        return [rule for code, rule in sorted(RULES.items()) if self.code_enabled(code, path)]
+
+    def excluded(self, path: str) -> bool:
+        if not self.exclude:
+            return False
+        rel = self.relpath(path)
+        name = os.path.basename(path.rstrip("/"))
+        return any(fnmatch.fnmatch(name, p) or _glob_match(rel, p) for p in self.exclude)
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    pattern = pattern.rstrip("/")
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") \
+        or rel.startswith(pattern + "/")
+
+
+# -- loading ------------------------------------------------------------------------------
+
+def _load_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _check_codes(key: str, values: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{where}: '{key}' must be a list of code prefixes such as [\"MLS1\"]")
+    for value in values:
+        if not CODE_PREFIX.match(value):
+            raise ConfigError(f"{where}: '{key}' has '{value}', which is not an ml-seclint code "
+                              f"prefix (MLS followed by up to three digits)")
+    return tuple(values)
+
+
+def _check_type(key: str, value: Any, expected: type, where: str) -> Any:
+    if expected is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    elif expected is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be true or false")
+    elif expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: '{key}' must be an integer")
+    elif expected is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: '{key}' must be a string")
+    elif expected is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: '{key}' must be a table")
+    return value
+
+
+def settings_from_table(table: dict, where: str, root: Optional[str] = None,
+                        project: Optional[dict] = None) -> Settings:
+    settings = Settings(root=root, project=project or {}, source=where)
+    options = all_options()
+    for key, value in table.items():
+        if key in ("select", "ignore"):
+            setattr(settings, key, _check_codes(key, value, where))
+        elif key == "exclude":
+            settings.exclude = tuple(_check_type(key, value, list, where))
+        elif key == "per-file-ignores":
+            _check_type(key, value, dict, where)
+            settings.per_file_ignores = {
+                pattern: _check_codes(f"per-file-ignores.{pattern}", codes, where)
+                for pattern, codes in value.items()}
+        elif key in GLOBAL_KEYS:
+            settings.extra[key] = _check_type(key, value, GLOBAL_KEYS[key][0], where)
+        elif key in options:
+            opt = options[key]
+            settings.options[key] = _check_type(key, value, opt.type, where)
+            if opt.derive is not None and opt.type is str:
+                _check_version(key, value, where)
+        else:
+            raise ConfigError(f"{where}: unknown key '{key}' in [tool.ml-seclint]"
+                              + _suggest(key, [*GLOBAL_KEYS, *options]))
+    return settings
+
+
+def _check_version(key: str, value: str, where: str) -> None:
+    if parse_version(value) is None:
+        raise ConfigError(f"{where}: '{key}' must be a version such as \"2.6\", not {value!r}")
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _project_table(data: dict) -> dict:
+    project = dict(data.get("project", {}))
+    poetry = data.get("tool", {}).get("poetry", {})
+    if poetry:
+        project["_poetry"] = poetry
+    return project
+
+
+_CACHE: dict[str, tuple[float, Optional[dict]]] = {}
+
+
+def _pyproject(path: Path) -> Optional[dict]:
+    """Parsed pyproject.toml, cached by mtime (the flake8 plugin lives in long editor sessions)."""
+    key = str(path)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return None
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == mtime:
+        return hit[1]
+    data = _load_toml(path)
+    _CACHE[key] = (mtime, data)
+    return data
+
+
+def find_settings(start: str) -> Settings:
+    """Settings for files under directory `start`: the nearest pyproject.toml with a
+    [tool.ml-seclint] table, searching up to the repository root. The nearest pyproject.toml
+    of any kind supplies the project metadata (dependency floors, requires-python)."""
+    directory = Path(os.path.abspath(start))
+    if not directory.is_dir():
+        directory = directory.parent
+    project: Optional[dict] = None
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            data = _pyproject(pyproject) or {}
+            if project is None:
+                project = _project_table(data)
+            table = data.get("tool", {}).get("ml-seclint")
+            if table is not None:
+                return settings_from_table(table, str(pyproject), str(candidate), project)
+        if (candidate / ".git").exists():
+            break
+    return Settings(project=project or {})
+
+
+def load_settings(config: str) -> Settings:
+    path = Path(config)
+    data = _load_toml(path)
+    table = data.get("tool", {}).get("ml-seclint", {})
+    return settings_from_table(table, str(path), str(path.resolve().parent), _project_table(data))

@@ -1,0 +1,72 @@
+"""Per-file state shared by the rules during the one traversal."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+import libcst as cst
+
+from ml_seclint.analysis import resolve
+from ml_seclint.analysis.scopes import Scope
+from ml_seclint.rule import visitor_names
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ml_seclint.config import Settings
+    from ml_seclint.rule import Rule
+
+
+class FileContext:
+    def __init__(self, module: cst.Module, path: str, settings: "Settings") -> None:
+        self.module = module
+        self.path = path
+        self.settings = settings
+        self.scope = Scope(module, None)
+        self.reports: list[tuple["Rule", cst.CSTNode, str, str, Any]] = []
+        self._view: Optional[resolve.CallView] = None
+
+    # -- reporting ------------------------------------------------------------------------
+    def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any) -> None:
+        self.reports.append((rule, node, message, severity, fix))
+
+    # -- resolution, always relative to the scope being visited ---------------------------
+    def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
+        return resolve.qualnames(expr, self.scope)
+
+    def call(self, node: cst.Call) -> resolve.CallView:
+        """The CallView of `node`; computed once and shared by every rule visiting it."""
+        view = self._view
+        if view is None or view.node is not node:
+            view = self._view = resolve.call_view(node, self.scope)
+        return view
+
+    def literal(self, expr: cst.BaseExpression) -> Any:
+        return resolve.literal(expr, self.scope)
+
+    def string_prefix(self, expr: cst.BaseExpression) -> Optional[str]:
+        return resolve.string_prefix(expr, self.scope)
+
+
+class _Tracker(cst.BatchableCSTVisitor):
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def get_visitors(self) -> dict:
+        return {name: getattr(self, name) for name in visitor_names(type(self))}
+
+
+class ScopeEnter(_Tracker):
+    """Runs before the rules on each node: enters function, lambda and class scopes."""
+
+    def _enter(self, node: Any) -> None:
+        self.ctx.scope = Scope(node, self.ctx.scope)
+
+    visit_FunctionDef = visit_ClassDef = visit_Lambda = _enter
+
+
+class ScopeLeave(_Tracker):
+    """Runs after the rules on each node: leaves the scope again."""
+
+    def _leave(self, node: Any) -> None:
+        self.ctx.scope = self.ctx.scope.parent or self.ctx.scope
+
+    leave_FunctionDef = leave_ClassDef = leave_Lambda = _leave

@@ -1,0 +1,133 @@
+"""The one engine behind the flake8 plugin and the CLI.
+
+prefilter -> parse once (libcst) -> one batched traversal of every enabled rule -> positions
+(only for files with findings).
+"""
+from __future__ import annotations
+
+import ast
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Optional, Sequence, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ml_seclint.config import Settings
+from ml_seclint.context import FileContext, ScopeEnter, ScopeLeave
+from ml_seclint.rule import Finding, Rule
+
+PARSE_ERROR = "MLS000"
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    parsed: bool = False
+    lines: int = 0
+
+
+def error_finding(path: str, reason: str, line: int = 1, column: int = 0) -> Finding:
+    return Finding(PARSE_ERROR, f"file could not be checked: {reason}", max(line, 1), max(column, 0),
+                   max(line, 1), max(column, 0), "medium", "high", path=path)
+
+
+def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    """The rules whose trigger words occur in the text; plain substring tests are far cheaper
+    than a parse, and most files of a repository mention none of them."""
+    binary = isinstance(text, bytes)
+    present: dict[str, bool] = {}
+
+    def has(word: str) -> bool:
+        if word not in present:
+            present[word] = (word.encode() if binary else word) in text  # type: ignore[operator]
+        return present[word]
+
+    active = []
+    for rule in rules:
+        for entry in rule.triggers:
+            if all(has(w) for w in (entry if isinstance(entry, tuple) else (entry,))):
+                active.append(rule)
+                break
+    return active
+
+
+def lint_source(source: Union[str, bytes], path: str, settings: Settings,
+                rules: Optional[Sequence[type[Rule]]] = None, *,
+                check_syntax: bool = False) -> FileResult:
+    """Lint one module. `rules` defaults to those the settings enable for `path`.
+
+    Never raises for bad input: a file libcst cannot parse, or a rule that crashes, becomes an
+    MLS000 finding and every other finding is kept. `check_syntax` also compiles with the
+    running Python (the CLI's check for syntax newer than the interpreter; flake8 does this
+    itself and reports E999).
+    """
+    result = FileResult(path)
+    rules = active_rules(source, settings.rules_for(path) if rules is None else rules)
+    if not rules:
+        return result
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        result.findings.append(error_finding(path, f"syntax error: {exc.message}",
+                                             exc.raw_line, exc.raw_column))
+        return result
+    except Exception as exc:  # noqa: BLE001 - decoding errors, parser bugs
+        result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
+        return result
+    result.parsed = True
+    if check_syntax:
+        result.findings.extend(_compile_check(source, path))
+
+    ctx = FileContext(module, path, settings)
+    instances = [rule(ctx) for rule in rules]
+    try:
+        cst.visit_batched(module, [ScopeEnter(ctx), *instances, ScopeLeave(ctx)])
+    except RecursionError:
+        result.findings.append(error_finding(path, "the file is nested too deeply to analyse"))
+    except Exception as exc:  # noqa: BLE001 - never lose the other files' results
+        result.findings.append(error_finding(path, f"internal error: {type(exc).__name__}: {exc}"))
+    for rule in instances:
+        if rule.failed is not None:
+            result.findings.append(error_finding(
+                path, f"internal error in rule {rule.code} ({rule.name}): "
+                      f"{type(rule.failed).__name__}: {rule.failed}; other rules still ran"))
+    if ctx.reports:
+        result.findings.extend(_locate(module, ctx, path))
+    result.findings.sort(key=lambda f: (f.line, f.column, f.code))
+    return result
+
+
+def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
+    """Positions are a full code-generation pass, so they are computed only here."""
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    findings: list[Finding] = []
+    seen: set[tuple[str, int]] = set()
+    for rule, node, message, severity, fix in ctx.reports:
+        if (rule.code, id(node)) in seen:
+            continue
+        seen.add((rule.code, id(node)))
+        where = positions[node]
+        findings.append(Finding(
+            rule.code, f"{message} {rule.suffix()}", where.start.line, where.start.column,
+            where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
+            node=node))
+    return findings
+
+
+def _compile_check(source: Union[str, bytes], path: str) -> list[Finding]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences are not our business
+            ast.parse(source, path)
+    except SyntaxError as exc:
+        version = ".".join(map(str, sys.version_info[:2]))
+        return [error_finding(
+            path, f"Python {version} cannot compile this file ({exc.msg}); libcst parsed it, so it "
+                  f"may use newer syntax: findings below come from libcst alone",
+            exc.lineno or 1, (exc.offset or 1) - 1)]
+    except (ValueError, MemoryError) as exc:
+        return [error_finding(path, f"Python cannot compile this file: {exc}")]
+    return []

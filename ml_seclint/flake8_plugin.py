@@ -1,0 +1,66 @@
+"""flake8 adapter: a thin tree plugin over the engine.
+
+flake8 keeps selection, `# noqa`, extend-ignore and per-file-ignores; this adapter only runs the
+engine with the rule options of `[tool.ml-seclint]` and never raises: any failure becomes one
+MLS000 line for that file, so flake8 still reports every other finding of every file.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from typing import Any, Iterator, Optional
+
+from ml_seclint import __version__
+
+Result = tuple[int, int, str, type]
+
+
+class Flake8Plugin:
+    name = "ml-seclint"
+    version = __version__
+    config_path: Optional[str] = None
+
+    def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
+        self.lines = lines
+        self.filename = filename
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        manager.add_option(
+            "--ml-seclint-config", default=None, parse_from_config=True,
+            help="pyproject.toml whose [tool.ml-seclint] rule options to use "
+                 "(default: the nearest one above each file)")
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        cls.config_path = getattr(options, "ml_seclint_config", None)
+
+    def run(self) -> Iterator[Result]:
+        try:
+            results = list(self._run())
+        except Exception as exc:  # noqa: BLE001 - a raise here would abort the whole flake8 run
+            results = [(1, 0, f"MLS000 file could not be checked: internal error: "
+                              f"{type(exc).__name__}: {exc}", type(self))]
+        yield from results
+
+    def _run(self) -> Iterator[Result]:
+        from ml_seclint.config import ConfigError, find_settings, load_settings
+        from ml_seclint.engine import lint_source
+        from ml_seclint.registry import RULES
+
+        try:
+            if self.config_path:
+                settings = load_settings(self.config_path)
+            else:
+                where = os.path.dirname(os.path.abspath(self.filename)) if self.filename not in ("-", "stdin") \
+                    else os.getcwd()
+                settings = find_settings(where)
+        except ConfigError as exc:
+            yield 1, 0, f"MLS000 ml-seclint configuration error: {exc}", type(self)
+            return
+        # flake8 does the selecting: run every rule, with the project's rule options
+        source = "".join(self.lines)
+        result = lint_source(source, self.filename, settings, list(RULES.values()))
+        for finding in result.findings:
+            yield finding.line, finding.column, f"{finding.code} {finding.message}", type(self)
+

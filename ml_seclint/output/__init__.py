@@ -1,0 +1,63 @@
+"""Output formats. Each module exposes `render(report) -> str`; FORMATS maps names to them."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ml_seclint import __version__
+from ml_seclint.guidelines import SECTIONS
+from ml_seclint.rule import Finding
+
+
+@dataclass
+class Report:
+    """Everything a formatter may need about one run."""
+
+    findings: list[Finding]
+    files_checked: int
+    suppressed: list[Finding] = field(default_factory=list)
+    root: Optional[str] = None  # paths in machine formats are relative to this
+    version: str = __version__
+
+    def summary(self) -> dict:
+        return {
+            "files_checked": self.files_checked,
+            "files_with_findings": len({f.path for f in self.findings}),
+            "findings": len(self.findings),
+            "suppressed": len(self.suppressed),
+            "by_code": dict(sorted(Counter(f.code for f in self.findings).items())),
+            "by_severity": dict(sorted(Counter(f.severity for f in self.findings).items())),
+        }
+
+
+def finding_dict(finding: Finding) -> dict:
+    """The JSON shape of one finding: 1-based lines and columns, end column exclusive."""
+    rule = finding.rule
+    data = {
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column + 1,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column + 1,
+        "code": finding.code,
+        "name": rule.name if rule else "file-not-checked",
+        "message": finding.message,
+        "severity": finding.severity,
+        "confidence": finding.confidence,
+        "guideline": SECTIONS[rule.guideline].as_dict() if rule else None,
+        "secondary_guidelines": [SECTIONS[s].as_dict() for s in rule.secondary_guidelines] if rule else [],
+        "cwe": [f"CWE-{n}" for n in rule.cwe] if rule else [],
+        "owasp": list(rule.owasp) if rule else [],
+        "atlas": list(rule.atlas) if rule else [],
+    }
+    if finding.cell is not None:
+        data["cell"] = finding.cell
+    return data
+
+
+def formats() -> dict:
+    """Format name -> render function (imported lazily to keep start-up cheap)."""
+    from ml_seclint.output import json_format, text
+
+    return {"text": text.render, "json": json_format.render}

@@ -1,0 +1,149 @@
+"""Rule base class, rule metadata and findings."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, Sequence
+
+import libcst as cst
+
+from ml_seclint.guidelines import SECTIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ml_seclint.context import FileContext
+
+SEVERITIES = ("low", "medium", "high", "critical")
+# GitHub code scanning reads a CVSS-like score; these sit in the middle of each band.
+SECURITY_SEVERITY = {"low": "3.0", "medium": "5.5", "high": "8.0", "critical": "9.5"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """A rule option read from ``[tool.ml-seclint]`` (flat keys, kebab-case)."""
+
+    name: str
+    type: type  # bool, int, str or list (of str)
+    default: Any
+    help: str
+    # computes the value from the project when the option is not set (e.g. the torch floor
+    # from the project's own dependency specifiers)
+    derive: Optional[Callable[[Any], Any]] = None
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str  # without the code prefix; includes the guideline/CWE suffix
+    line: int  # 1-based
+    column: int  # 0-based, code points (flake8 convention; outputs add 1)
+    end_line: int
+    end_column: int  # 0-based, exclusive
+    severity: str
+    confidence: str
+    path: str = ""
+    cell: Optional[int] = None  # notebooks: 1-based cell index
+    fix: Any = None
+    node: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def rule(self) -> Optional[type["Rule"]]:
+        from ml_seclint.registry import RULES
+
+        return RULES.get(self.code)
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """One check. Subclasses set the metadata and implement plain ``visit_X`` methods.
+
+    Matcher decorators do not work in a batched traversal, so rules use ``m.matches`` or
+    plain attribute checks. A rule never resolves positions: ``report`` stores the node and the
+    engine resolves positions only when the file has findings.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one sentence, used in `rules`, SARIF shortDescription
+    message: ClassVar[str]  # default finding message
+    severity: ClassVar[str] = "high"
+    confidence: ClassVar[str] = "high"
+    guideline: ClassVar[str]
+    secondary_guidelines: ClassVar[tuple[str, ...]] = ()
+    cwe: ClassVar[tuple[int, ...]] = ()
+    owasp: ClassVar[tuple[str, ...]] = ()
+    atlas: ClassVar[tuple[str, ...]] = ()
+    # Prefilter: the rule can only match a file whose text contains one of these entries; an
+    # entry that is a tuple needs all of its words.
+    triggers: ClassVar[tuple[Any, ...]] = ()
+    options: ClassVar[tuple[Option, ...]] = ()
+    fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None (no fix offered)
+
+    def __init__(self, ctx: "FileContext") -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.failed: Optional[BaseException] = None
+
+    def report(self, node: cst.CSTNode, message: Optional[str] = None, *,
+               severity: Optional[str] = None, fix: Any = None) -> None:
+        self.ctx.add(self, node, message or self.message, severity or self.severity, fix)
+
+    def option(self, name: str) -> Any:
+        return self.ctx.settings.option(name)
+
+    # Each visitor method is guarded: a crashing rule is switched off for this file and the
+    # engine reports MLS000, while the other rules keep running.
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        return {name: self._guard(getattr(self, name)) for name in visitor_names(type(self))}
+
+    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
+        @functools.wraps(method)
+        def guarded(node: cst.CSTNode) -> None:
+            if self.failed is not None:
+                return
+            try:
+                method(node)
+            except Exception as exc:  # noqa: BLE001 - isolate rule bugs from the run
+                self.failed = exc
+        return guarded
+
+    @classmethod
+    def suffix(cls) -> str:
+        section = SECTIONS[cls.guideline]
+        cwe = ", ".join(f"CWE-{n}" for n in cls.cwe)
+        return f"[AI guideline {section.label()}; {cwe}]"
+
+    @classmethod
+    def metadata(cls) -> dict:
+        return {
+            "code": cls.code,
+            "name": cls.name,
+            "summary": cls.summary,
+            "severity": cls.severity,
+            "confidence": cls.confidence,
+            "guideline": SECTIONS[cls.guideline].as_dict(),
+            "secondary_guidelines": [SECTIONS[s].as_dict() for s in cls.secondary_guidelines],
+            "cwe": [f"CWE-{n}" for n in cls.cwe],
+            "owasp": list(cls.owasp),
+            "atlas": list(cls.atlas),
+            "fix": cls.fix_safety,
+            "options": [o.name for o in cls.options],
+        }
+
+
+@functools.lru_cache(maxsize=None)
+def visitor_names(cls: type) -> tuple[str, ...]:
+    """The visit_/leave_ methods a visitor class defines itself. libcst's own get_visitors runs
+    inspect.getmembers over ~800 stubs per instance, a measurable cost per file."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("libcst"):
+            break
+        names.update(n for n in vars(klass) if n.startswith(("visit_", "leave_")))
+    return tuple(sorted(names))
+
+
+def trigger_words(rules: Sequence[type[Rule]]) -> set[str]:
+    words: set[str] = set()
+    for rule in rules:
+        for entry in rule.triggers:
+            words.update(entry if isinstance(entry, tuple) else (entry,))
+    return words

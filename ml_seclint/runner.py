@@ -1,0 +1,105 @@
+"""Running the engine over many files for the CLI: reading, noqa, parallel workers, progress."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from ml_seclint.config import Settings
+from ml_seclint.engine import FileResult, lint_source
+from ml_seclint.rule import Finding
+from ml_seclint.sources import read_text
+from ml_seclint.suppress import apply_noqa
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 16
+
+
+@dataclass
+class Task:
+    path: str
+    settings: Settings
+    disable_noqa: bool = False
+
+
+@dataclass
+class CheckResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    lines: int = 0
+
+
+def check_file(task: Task) -> CheckResult:
+    """Check one file; never raises (a failure is an MLS000 finding of that file)."""
+    try:
+        return _check(task)
+    except Exception as exc:  # noqa: BLE001 - one bad file must not lose the others
+        from ml_seclint.engine import error_finding
+
+        return CheckResult(task.path, [error_finding(task.path, f"internal error: {type(exc).__name__}: {exc}")])
+
+
+def _check(task: Task) -> CheckResult:
+    text, error = read_text(task.path)
+    if text is None:
+        return CheckResult(task.path, [error] if error else [])
+    result: FileResult = lint_source(text, task.path, task.settings, check_syntax=True)
+    findings = [f for f in result.findings if task.settings.code_enabled(f.code, task.path)]
+    suppressed: list[Finding] = []
+    if not task.disable_noqa:
+        findings, suppressed = apply_noqa(findings, text)
+    for finding in (*findings, *suppressed):
+        finding.node = None  # libcst nodes stay in the worker
+    return CheckResult(task.path, findings, suppressed, text.count("\n") + 1)
+
+
+def run(tasks: list[Task], jobs: int, progress: Optional[Callable[[int, int], None]] = None) -> list[CheckResult]:
+    """Results in the order of `tasks`."""
+    total = len(tasks)
+    results: list[CheckResult] = []
+    if jobs <= 1 or total < PARALLEL_MIN_FILES:
+        iterator: Iterable[CheckResult] = map(check_file, tasks)
+        for result in iterator:
+            results.append(result)
+            if progress:
+                progress(len(results), total)
+        return results
+    chunk = max(1, min(32, total // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for result in pool.map(check_file, tasks, chunksize=chunk):
+            results.append(result)
+            if progress:
+                progress(len(results), total)
+    return results
+
+
+class Progress:
+    """`files done / total` on stderr, only on a terminal and only after a couple of seconds."""
+
+    def __init__(self, stream=sys.stderr, delay: float = 2.0) -> None:
+        self.stream = stream
+        self.enabled = hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("CI")
+        self.start = time.monotonic()
+        self.delay = delay
+        self.shown = False
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.start < self.delay or (now - self._last < 0.1 and done < total):
+            return
+        self._last = now
+        self.shown = True
+        self.stream.write(f"\rml-seclint: {done}/{total} files")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

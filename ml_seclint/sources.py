@@ -1,0 +1,66 @@
+"""Finding the files to check and reading them into text, with every failure explained."""
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from typing import Iterator, Optional
+
+from ml_seclint.engine import error_finding
+from ml_seclint.rule import Finding
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "__pycache__", "node_modules", "build", "dist", ".tox", ".nox",
+    ".venv", "venv", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+    ".ipynb_checkpoints",
+})
+EXTENSIONS = (".py",)
+
+
+def _is_virtualenv(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def walk(top: str, settings_for, extensions: tuple[str, ...] = EXTENSIONS) -> Iterator[str]:
+    """Files under `top` in a stable order; skips VCS, cache, build and virtualenv directories
+    and the configured `exclude` patterns. Symlinked directories are not followed (no loops)."""
+    for root, dirs, files in os.walk(top, followlinks=False):
+        settings = settings_for(root)
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in SKIP_DIRS and not d.endswith(".egg-info")
+            and not _is_virtualenv(os.path.join(root, d))
+            and not settings.excluded(os.path.join(root, d)))
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if name.endswith(extensions) and not settings.excluded(path):
+                yield path
+
+
+def read_text(path: str) -> tuple[Optional[str], Optional[Finding]]:
+    """The decoded source (BOM removed, encoding cookie honoured), or an MLS000 saying why not."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return None, error_finding(path, f"cannot read file: {exc.strerror or exc}")
+    return decode(data, path)
+
+
+def decode(data: bytes, path: str) -> tuple[Optional[str], Optional[Finding]]:
+    if b"\0" in data:
+        return None, error_finding(path, "binary file (contains NUL bytes), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # unknown or conflicting coding cookie
+        return None, error_finding(path, f"bad encoding declaration: {exc}")
+    try:
+        return data.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return None, error_finding(path, f"cannot decode as {encoding}: byte 0x{data[exc.start]:02x} "
+                                         f"is invalid (add a coding cookie or fix the file)", line)
+    except LookupError as exc:
+        return None, error_finding(path, f"unknown encoding: {exc}")
+
+

@@ -1,0 +1,64 @@
+"""Version floors from a project's dependency specifiers (no `packaging` dependency)."""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+_VERSION = re.compile(r"^\s*(\d+(?:\.\d+)*)")
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+
+
+def parse_version(text: str) -> Optional[tuple[int, ...]]:
+    match = _VERSION.match(text)
+    return tuple(int(p) for p in match.group(1).split(".")) if match else None
+
+
+def _lower_bound(spec: str) -> Optional[tuple[int, ...]]:
+    bound = None
+    for clause in spec.split(";")[0].split(","):
+        clause = clause.strip().strip("()")
+        for op in (">=", "==", "~=", "===", ">"):
+            if clause.startswith(op):
+                version = parse_version(clause[len(op):].lstrip("="))
+                if version is not None and (bound is None or version > bound):
+                    bound = version
+                break
+        if clause.startswith("^"):  # poetry caret
+            version = parse_version(clause[1:])
+            if version is not None and (bound is None or version > bound):
+                bound = version
+    return bound
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def dependency_floor(project: dict, package: str) -> Optional[tuple[int, ...]]:
+    """The lowest version of `package` the project admits, from its dependency specifiers
+    ([project] dependencies and optional-dependencies, or poetry's tables). None when it is not
+    declared or some specifier has no lower bound."""
+    specs: list[str] = []
+    for requirement in [*project.get("dependencies", []),
+                        *(r for group in project.get("optional-dependencies", {}).values() for r in group)]:
+        match = _REQ_NAME.match(requirement) if isinstance(requirement, str) else None
+        if match and _normal(match.group(1)) == _normal(package):
+            specs.append(match.group(3))
+    poetry = project.get("_poetry", {})
+    for table in (poetry.get("dependencies", {}),
+                  *(g.get("dependencies", {}) for g in poetry.get("group", {}).values())):
+        for name, value in table.items():
+            if _normal(name) == _normal(package):
+                value = value.get("version", "") if isinstance(value, dict) else value
+                specs.append(str(value))
+    if not specs:
+        return None
+    bounds = [_lower_bound(s) for s in specs]
+    if any(b is None for b in bounds):
+        return None
+    return min(bounds)  # type: ignore[type-var]
+
+
+def version_at_least(value: Any, floor: tuple[int, ...]) -> bool:
+    version = parse_version(value) if isinstance(value, str) else value
+    return version is not None and tuple(version) >= floor
