@@ -1,0 +1,62 @@
+"""Shared test helpers: the checks/ annotations and the three front ends."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHECKS = REPO / "checks"
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>MLS\d{3}(?:\s*,\s*MLS\d{3})*)")
+FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.*)$")
+
+
+def check_files() -> list[Path]:
+    return sorted(p for p in CHECKS.glob("MLS*.py") if not p.name.endswith(".fixed.py"))
+
+
+def expected(path: Path) -> set[tuple[int, str]]:
+    """(line, code) pairs annotated with `# expect: MLSxxx` in a check file."""
+    pairs = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = EXPECT.search(line)
+        if match:
+            pairs.update((number, c.strip()) for c in match.group("codes").split(","))
+    return pairs
+
+
+def env() -> dict:
+    environment = dict(os.environ)
+    environment.pop("CI", None)
+    return environment
+
+
+def run(args: list[str], cwd: Path = REPO, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, text=True, env=env(), timeout=600)
+
+
+def run_cli(*args: str, cwd: Path = REPO, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "ml_seclint", *args], cwd=cwd, stdin=stdin)
+
+
+def run_flake8(*args: str, cwd: Path = REPO, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "flake8", *args], cwd=cwd, stdin=stdin)
+
+
+def flake8_pairs(output: str) -> dict[str, set[tuple[int, str]]]:
+    found: dict[str, set[tuple[int, str]]] = {}
+    for line in output.splitlines():
+        match = FLAKE8_LINE.match(line)
+        if match:
+            path = os.path.normpath(match.group("path"))
+            found.setdefault(path, set()).add((int(match.group("line")), match.group("code")))
+    return found
+
+
+def cli_json(*args: str, cwd: Path = REPO) -> dict:
+    proc = run_cli("check", "--format", "json", *args, cwd=cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)

@@ -1,0 +1,59 @@
+"""Every checks/ file gives exactly its annotated (line, code) pairs through the engine, real
+flake8 in a subprocess, and the CLI's JSON."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ml_seclint.config import Settings
+from ml_seclint.engine import lint_source
+from ml_seclint.registry import RULES
+
+from helpers import CHECKS, REPO, check_files, cli_json, expected, flake8_pairs, run_flake8
+
+FILES = check_files()
+IDS = [p.name for p in FILES]
+
+
+def test_every_rule_has_a_check_file_with_flagged_and_clean_lines():
+    for code in RULES:
+        files = [p for p in FILES if p.name.startswith(code + "_")]
+        assert len(files) == 1, f"{code} needs exactly one checks/{code}_*.py file"
+        pairs = expected(files[0])
+        assert any(c == code for _, c in pairs), f"{files[0].name} flags no {code} line"
+        text = files[0].read_text(encoding="utf-8")
+        assert "# ok" in text, f"{files[0].name} has no clean look-alike marked `# ok`"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_engine(path):
+    result = lint_source(path.read_text(encoding="utf-8"), str(path), Settings())
+    assert {(f.line, f.code) for f in result.findings} == expected(path)
+
+
+@pytest.fixture(scope="module")
+def flake8_results():
+    proc = run_flake8("--isolated", "--select", "MLS", *[str(p.relative_to(REPO)) for p in FILES])
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    return flake8_pairs(proc.stdout)
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_flake8(path, flake8_results):
+    assert flake8_results.get(str(path.relative_to(REPO)), set()) == expected(path)
+
+
+@pytest.fixture(scope="module")
+def cli_results():
+    data = cli_json(str(CHECKS.relative_to(REPO)))
+    found: dict[str, set] = {}
+    for f in data["findings"]:
+        found.setdefault(os.path.normpath(f["path"]), set()).add((f["line"], f["code"]))
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_cli(path, cli_results):
+    assert cli_results.get(str(path.relative_to(REPO)), set()) == expected(path)

@@ -1,0 +1,72 @@
+"""Docs, checks/ and rule metadata agree."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ml_seclint.guidelines import SECTIONS
+from ml_seclint.registry import RULES
+
+from helpers import CHECKS, REPO
+
+DOCS = REPO / "docs" / "rules"
+SECTIONS_REQUIRED = ["## What it does", "## Why is this dangerous in ML code", "## Example",
+                     "## Use instead", "## Fix", "## Options", "## Suppression", "## Known limitations"]
+
+
+def table(text: str) -> dict[str, str]:
+    rows = {}
+    for line in text.splitlines():
+        match = re.match(r"^\|\s*([^|]+?)\s*\|\s*(.*?)\s*\|$", line)
+        if match and match.group(1) not in ("", "---"):
+            rows[match.group(1)] = match.group(2)
+    return rows
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_rule_page_matches_metadata(code):
+    rule = RULES[code]
+    page = DOCS / f"{code}.md"
+    assert page.is_file(), f"missing {page}"
+    text = page.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# {code} · {rule.name}"
+    rows = table(text)
+    assert rows["Severity"].split()[0] == rule.severity
+    assert rows["Confidence"] == rule.confidence
+    assert rows["Guideline"] == f"{rule.guideline} {SECTIONS[rule.guideline].title}"
+    assert rows.get("Secondary guidelines", "") == ", ".join(rule.secondary_guidelines)
+    assert rows["CWE"] == ", ".join(f"CWE-{c}" for c in rule.cwe)
+    assert rows["OWASP"] == ", ".join(rule.owasp)
+    assert rows["ATLAS"] == ", ".join(rule.atlas)
+    assert rows["Fix"].split(":")[0] == (rule.fix_safety or "none")
+    options = ", ".join(f"`{o.name}`" for o in rule.options) or "none"
+    assert rows["Options"] == options
+    check = rows["Check file"].strip("`")
+    assert (REPO / check).is_file() and check.startswith(f"checks/{code}_")
+    for heading in SECTIONS_REQUIRED:
+        assert heading in text, f"{page.name} lacks '{heading}'"
+    for opt in rule.options:
+        assert f"`{opt.name}`" in text.split("## Options", 1)[1]
+
+
+def test_no_page_without_a_rule():
+    for page in DOCS.glob("MLS*.md"):
+        assert page.stem in RULES, f"{page.name} documents no registered rule"
+
+
+def test_guideline_ids_exist():
+    for rule in RULES.values():
+        assert rule.guideline in SECTIONS
+        assert all(s in SECTIONS for s in rule.secondary_guidelines)
+        assert all(re.fullmatch(r"(ML\d\d:2023|LLM\d\d:2025)", o) for o in rule.owasp)
+        assert all(re.fullmatch(r"AML\.T\d{4}(\.\d{3})?", a) for a in rule.atlas)
+
+
+def test_codes_are_flake8_valid_and_unique():
+    names = set()
+    for code, rule in RULES.items():
+        assert re.fullmatch(r"MLS[1-9]\d\d", code)
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
+        assert rule.name not in names
+        names.add(rule.name)
