@@ -71,15 +71,26 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        result.findings.append(error_finding(path, f"syntax error: {exc.message}",
-                                             exc.raw_line, exc.raw_column))
+        # Python's own message and position are clearer when it rejects the file too
+        python_error = _compile_check(source, path)
+        if python_error:
+            line, column, reason = python_error[0].line, python_error[0].column, python_error[1]
+        else:
+            line, column, reason = exc.raw_line, exc.raw_column, exc.message
+        result.findings.append(error_finding(path, f"syntax error: {reason}", line, column))
         return result
     except Exception as exc:  # noqa: BLE001 - decoding errors, parser bugs
         result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
     if check_syntax:
-        result.findings.extend(_compile_check(source, path))
+        python_error = _compile_check(source, path)
+        if python_error:
+            version = ".".join(map(str, sys.version_info[:2]))
+            result.findings.append(error_finding(
+                path, f"Python {version} cannot compile this file ({python_error[1]}); libcst parsed "
+                      f"it, so it may use newer syntax: other findings come from libcst alone",
+                python_error[0].line, python_error[0].column))
 
     ctx = FileContext(module, path, settings)
     instances = [rule(ctx) for rule in rules]
@@ -117,17 +128,19 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     return findings
 
 
-def _compile_check(source: Union[str, bytes], path: str) -> list[Finding]:
+class _Where:
+    def __init__(self, line: int, column: int) -> None:
+        self.line, self.column = line, column
+
+
+def _compile_check(source: Union[str, bytes], path: str) -> Optional[tuple[_Where, str]]:
+    """Where and why the running Python rejects the source, or None."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences are not our business
             ast.parse(source, path)
     except SyntaxError as exc:
-        version = ".".join(map(str, sys.version_info[:2]))
-        return [error_finding(
-            path, f"Python {version} cannot compile this file ({exc.msg}); libcst parsed it, so it "
-                  f"may use newer syntax: findings below come from libcst alone",
-            exc.lineno or 1, (exc.offset or 1) - 1)]
-    except (ValueError, MemoryError) as exc:
-        return [error_finding(path, f"Python cannot compile this file: {exc}")]
-    return []
+        return _Where(exc.lineno or 1, max((exc.offset or 1) - 1, 0)), f"line {exc.lineno}: {exc.msg}"
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return _Where(1, 0), f"{type(exc).__name__}: {exc}"
+    return None
