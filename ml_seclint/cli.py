@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
     rules = sub.add_parser("rules", help="list the rules with their guideline sections")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", metavar="CODE")
@@ -165,6 +165,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([rule.metadata() for rule in RULES.values()], indent=2))
         return EXIT_CLEAN
+    if args.format == "markdown":
+        sys.stdout.write(rules_markdown())
+        return EXIT_CLEAN
     rows = [("CODE", "NAME", "SEVERITY", "FIX", "GUIDELINE", "CWE")]
     for rule in RULES.values():
         section = SECTIONS[rule.guideline]
@@ -174,6 +177,20 @@ def cmd_rules(args: argparse.Namespace) -> int:
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
     return EXIT_CLEAN
+
+
+def rules_markdown() -> str:
+    """The rule table of the README (kept in sync by a test)."""
+    from ml_seclint.guidelines import SECTIONS
+    from ml_seclint.registry import RULES
+
+    lines = ["| Code | Name | Severity | Guideline section | CWE | Fix |", "|---|---|---|---|---|---|"]
+    for rule in RULES.values():
+        section = SECTIONS[rule.guideline]
+        cwe = ", ".join(f"CWE-{c}" for c in rule.cwe)
+        lines.append(f"| [{rule.code}](docs/rules/{rule.code}.md) | {rule.name} | {rule.severity} | "
+                     f"{section.id} {section.title} | {cwe} | {rule.fix_safety or '-'} |")
+    return "\n".join(lines) + "\n"
 
 
 def docs_dir() -> Optional[Path]:

@@ -70,3 +70,17 @@ def test_codes_are_flake8_valid_and_unique():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
         assert rule.name not in names
         names.add(rule.name)
+
+
+def test_readme_rule_table_is_current():
+    from ml_seclint.cli import rules_markdown
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- rules -->\n", 1)[1].split("<!-- /rules -->", 1)[0]
+    assert table == rules_markdown(), "regenerate with: ml-seclint rules --format markdown"
+
+
+def test_guideline_catalogue_is_documented():
+    text = (REPO / "docs" / "guidelines.md").read_text(encoding="utf-8")
+    for section in SECTIONS.values():
+        assert f"| {section.id} | {section.area} | {section.title} |" in text
