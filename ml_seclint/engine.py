@@ -17,6 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ml_seclint.config import Settings
 from ml_seclint.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.rule import Finding, Rule
+from ml_seclint.traverse import walk
 
 PARSE_ERROR = "MLS000"
 
@@ -35,20 +36,22 @@ def error_finding(path: str, reason: str, line: int = 1, column: int = 0) -> Fin
 
 
 def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:
-    """The rules whose trigger words occur in the text; plain substring tests are far cheaper
-    than a parse, and most files of a repository mention none of them."""
-    binary = isinstance(text, bytes)
-    present: dict[str, bool] = {}
+    """The rules whose triggers occur in the text. Substring and regex tests are far cheaper than
+    a parse, and most files of a repository can match none of the rules."""
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")  # triggers are ASCII; only a yes/no is needed here
+    present: dict[object, bool] = {}
 
-    def has(word: str) -> bool:
-        if word not in present:
-            present[word] = (word.encode() if binary else word) in text  # type: ignore[operator]
-        return present[word]
+    def has(trigger: object) -> bool:
+        if trigger not in present:
+            present[trigger] = (trigger in text) if isinstance(trigger, str) \
+                else trigger.search(text) is not None  # type: ignore[attr-defined]
+        return present[trigger]
 
     active = []
     for rule in rules:
         for entry in rule.triggers:
-            if all(has(w) for w in (entry if isinstance(entry, tuple) else (entry,))):
+            if all(has(t) for t in (entry if isinstance(entry, tuple) else (entry,))):
                 active.append(rule)
                 break
     return active
@@ -95,7 +98,7 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     ctx = FileContext(module, path, settings)
     instances = [rule(ctx) for rule in rules]
     try:
-        cst.visit_batched(module, [ScopeEnter(ctx), *instances, ScopeLeave(ctx)])
+        walk(module, [ScopeEnter(ctx), *instances, ScopeLeave(ctx)])
     except RecursionError:
         result.findings.append(error_finding(path, "the file is nested too deeply to analyse"))
     except Exception as exc:  # noqa: BLE001 - never lose the other files' results

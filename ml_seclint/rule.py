@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional
 
 import libcst as cst
 
@@ -72,7 +72,7 @@ class Rule(cst.BatchableCSTVisitor):
     owasp: ClassVar[tuple[str, ...]] = ()
     atlas: ClassVar[tuple[str, ...]] = ()
     # Prefilter: the rule can only match a file whose text contains one of these entries; an
-    # entry that is a tuple needs all of its words.
+    # entry is a substring or a compiled regex, and a tuple entry needs all of its parts.
     triggers: ClassVar[tuple[Any, ...]] = ()
     options: ClassVar[tuple[Option, ...]] = ()
     fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None (no fix offered)
@@ -141,9 +141,3 @@ def visitor_names(cls: type) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def trigger_words(rules: Sequence[type[Rule]]) -> set[str]:
-    words: set[str] = set()
-    for rule in rules:
-        for entry in rule.triggers:
-            words.update(entry if isinstance(entry, tuple) else (entry,))
-    return words

@@ -1,6 +1,8 @@
 """MLS1xx: loading a model or data file can run code (unsafe deserialization)."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, base_names, defines_method, local_class
@@ -75,7 +77,7 @@ class TorchLoad(DeserializationRule):
     message = ("torch.load() without weights_only=True runs code embedded in the checkpoint "
                "(torch < 2.6 defaults to full unpickling)")
     severity = "high"
-    triggers = (("torch", "load"),)
+    triggers = (("torch", re.compile(r"\bload\b")),)
     fix_safety = "unsafe"
     options = (Option("torch-min-version", str, None,
                       "Lowest torch version the project supports. From 2.6 torch.load defaults to "
@@ -175,7 +177,7 @@ class YamlUnsafeLoad(DeserializationRule):
     summary = "yaml.load with an unsafe Loader constructs arbitrary Python objects"
     message = "yaml.load() without a safe Loader can construct arbitrary Python objects; use yaml.safe_load()"
     severity = "high"
-    triggers = (("yaml", "load"),)
+    triggers = (("yaml", re.compile(r"\b(?:load|load_all|unsafe_load|unsafe_load_all|full_load|full_load_all)\b")),)
     fix_safety = "safe"
     LOADS = frozenset({"yaml.load", "yaml.load_all"})
     UNSAFE = frozenset({"yaml.unsafe_load", "yaml.unsafe_load_all"})
