@@ -80,11 +80,11 @@ def run(tasks: list[Task], jobs: int, progress: Optional[Callable[[int, int], No
 class Progress:
     """`files done / total` on stderr, only on a terminal and only after a couple of seconds."""
 
-    def __init__(self, stream=sys.stderr, delay: float = 2.0) -> None:
-        self.stream = stream
-        self.enabled = hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("CI")
+    def __init__(self, stream=None, delay: Optional[float] = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() and not os.environ.get("CI")
         self.start = time.monotonic()
-        self.delay = delay
+        self.delay = float(os.environ.get("ML_SECLINT_PROGRESS_DELAY", 2.0)) if delay is None else delay
         self.shown = False
         self._last = 0.0
 

@@ -171,3 +171,22 @@ def test_rules_and_explain():
 def test_python_dash_m_and_version():
     proc = run_cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("ml-seclint ")
+
+
+def test_progress_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    for i in range(3):
+        (tmp_path / f"m{i}.py").write_text("import torch\ntorch.load(p)\n")
+    leader, follower = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k != "CI"}
+    environment["ML_SECLINT_PROGRESS_DELAY"] = "0"
+    proc = subprocess.run([sys.executable, "-m", "ml_seclint", "check", "--jobs", "1", "."], cwd=tmp_path,
+                          stdout=subprocess.PIPE, stderr=follower, env=environment, timeout=120)
+    os.close(follower)
+    shown = os.read(leader, 4096).decode()
+    os.close(leader)
+    assert "3/3 files" in shown and proc.stdout.count(b"MLS102") == 3
