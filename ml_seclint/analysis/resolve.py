@@ -282,6 +282,8 @@ def local_ancestry(expr: cst.BaseExpression, scope: Scope) -> tuple[list[cst.Cla
     first) and the qualified names of the outside bases they reach, each base resolved in the
     scope that defines its class (`class Strict(MyLoader)`, `class MyLoader(yaml.SafeLoader)`
     -> [Strict, MyLoader], {"yaml.SafeLoader"}). ([], {}) when `expr` is not a local class."""
+    if not isinstance(expr, cst.Name):
+        return [], frozenset()
     classes: list[cst.ClassDef] = []
     outside: set[str] = set()
     pending: list[tuple[cst.BaseExpression, Scope]] = [(expr, scope)]
