@@ -49,7 +49,7 @@ class VerboseUnpickler(BaseUnpickler):
 
 
 class RemappingUnpickler(pickle.Unpickler):
-    find_class = staticmethod(lambda module, name: getattr(np, name))  # ok: restricts lookups
+    find_class = staticmethod(lambda module, name: getattr(np, name))  # ok: overrides find_class
 
 
 class CheckpointUnpickler(RestrictedUnpickler):
