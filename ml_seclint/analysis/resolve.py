@@ -163,6 +163,7 @@ class CallView:
     scope: Scope
     arg_scopes: Sequence[Scope]  # the scope each argument's expression belongs to
     partial: Optional[cst.Call] = None  # the functools.partial(...) call, if any
+    bound: int = 0  # how many of `args` the partial bound (they come first)
 
     @property
     def through_partial(self) -> bool:
@@ -170,22 +171,26 @@ class CallView:
         so only arguments given here can add a finding."""
         return self.partial is not None and self.partial is not self.node
 
-    def arg(self, keyword: str, position: Optional[int] = None) -> tuple[Any, Scope]:
-        """The expression passed as `keyword` (or at `position`), or MISSING / UNKNOWN.
+    @property
+    def callee(self) -> cst.BaseExpression:
+        """The expression of the function really called: the first argument of the partial
+        (`partial(AutoModel.from_pretrained, ...)`), else the call's own `func`."""
+        if self.partial is not None:
+            return self.partial.args[0].value
+        return self.node.func
 
-        Sees keywords, positional arguments, and `**{...}` literals or names bound to them.
-        An unresolvable `**kwargs` (or `*args` before `position`) makes an absent argument
-        UNKNOWN rather than MISSING.
-        """
+    def _find(self, keyword: str, position: Optional[int]) -> tuple[Any, Scope, int]:
         unknown = False
         index = 0
-        for arg, scope in zip(self.args, self.arg_scopes):
+        found: Optional[tuple[Any, Scope, int]] = None
+        for number, (arg, scope) in enumerate(zip(self.args, self.arg_scopes)):
+            # the last match wins: a keyword given to the call overrides the partial's
             if arg.keyword is not None:
                 if arg.keyword.value == keyword:
-                    return arg.value, scope
+                    found = (arg.value, scope, number)
             elif arg.star == "":
                 if position is not None and index == position and not unknown:
-                    return arg.value, scope
+                    found = (arg.value, scope, number)
                 index += 1
             elif arg.star == "*":
                 if position is not None:
@@ -195,8 +200,25 @@ class CallView:
                 if items is None:
                     unknown = True
                 elif keyword in items:
-                    return items[keyword]
-        return (UNKNOWN if unknown else MISSING), self.scope
+                    found = (*items[keyword], number)
+        if found is not None:
+            return found
+        return (UNKNOWN if unknown else MISSING), self.scope, -1
+
+    def arg(self, keyword: str, position: Optional[int] = None) -> tuple[Any, Scope]:
+        """The expression passed as `keyword` (or at `position`), or MISSING / UNKNOWN.
+
+        Sees keywords, positional arguments, and `**{...}` literals or names bound to them.
+        An unresolvable `**kwargs` (or `*args` before `position`) makes an absent argument
+        UNKNOWN rather than MISSING.
+        """
+        expr, scope, _ = self._find(keyword, position)
+        return expr, scope
+
+    def given_here(self, keyword: str, position: Optional[int] = None) -> bool:
+        """The argument is written at this call, not bound by the partial it calls through (a
+        rule that checked the partial reports an argument the partial bound there, once)."""
+        return self._find(keyword, position)[2] >= self.bound
 
     def value(self, keyword: str, position: Optional[int] = None, default: Any = MISSING) -> Any:
         """The literal value of an argument; `default` when it is absent, UNKNOWN if unknowable."""
@@ -226,18 +248,25 @@ def call_view(call: cst.Call, scope: Scope) -> CallView:
             if inner.partial is not None:
                 # loader = partial(torch.load, map_location="cpu"); loader(p, weights_only=False)
                 return CallView(call, inner.names, [*inner.args, *args], scope,
-                                [*inner.arg_scopes, *([scope] * len(args))], inner.partial)
+                                [*inner.arg_scopes, *([scope] * len(args))], inner.partial,
+                                len(inner.args))
     return CallView(call, names, args, scope, [scope] * len(args))
+
+
+def _class_binding(name: cst.Name, scope: Scope) -> tuple[Optional[Scope], Optional[cst.ClassDef]]:
+    # `Cls.add_constructor(...)` or `Cls.attr = v` marks the name as mutated, but it still names
+    # the same class statement: only a second binding of the name makes it unknown
+    owner, bindings = scope.lookup(name.value)
+    if owner is not None and len(bindings) == 1 and bindings[0].kind == CLASS:
+        return owner, bindings[0].node  # type: ignore[return-value]
+    return owner, None
 
 
 def local_class(expr: cst.BaseExpression, scope: Scope) -> Optional[cst.ClassDef]:
     """The class statement a name refers to, when it is a class defined in this module."""
     if not isinstance(expr, cst.Name):
         return None
-    _, binding = single_binding(expr, scope)
-    if binding is not None and binding.kind == CLASS:
-        return binding.node  # type: ignore[return-value]
-    return None
+    return _class_binding(expr, scope)[1]
 
 
 def base_names(cls: cst.ClassDef, scope: Scope) -> frozenset[str]:
@@ -248,6 +277,44 @@ def base_names(cls: cst.ClassDef, scope: Scope) -> frozenset[str]:
     return frozenset(names)
 
 
+def local_ancestry(expr: cst.BaseExpression, scope: Scope) -> tuple[list[cst.ClassDef], frozenset[str]]:
+    """For a class defined in this module: the local classes of its inheritance chain (itself
+    first) and the qualified names of the outside bases they reach, each base resolved in the
+    scope that defines its class (`class Strict(MyLoader)`, `class MyLoader(yaml.SafeLoader)`
+    -> [Strict, MyLoader], {"yaml.SafeLoader"}). ([], {}) when `expr` is not a local class."""
+    if not isinstance(expr, cst.Name):
+        return [], frozenset()
+    classes: list[cst.ClassDef] = []
+    outside: set[str] = set()
+    pending: list[tuple[cst.BaseExpression, Scope]] = [(expr, scope)]
+    while pending and len(classes) <= _MAX_DEPTH:
+        current, where = pending.pop(0)
+        if not isinstance(current, cst.Name):
+            outside |= qualnames(current, where)
+            continue
+        owner, cls = _class_binding(current, where)
+        if cls is None or owner is None:
+            outside |= qualnames(current, where)
+            continue
+        if any(cls is seen for seen in classes):
+            continue
+        classes.append(cls)
+        pending.extend((base.value, owner) for base in cls.bases if base.keyword is None)
+    if not classes:
+        return [], frozenset()
+    return classes, frozenset(outside)
+
+
 def defines_method(cls: cst.ClassDef, name: str) -> bool:
+    """The class body defines `name` itself: `def name(...)` or `name = ...`."""
     body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-    return any(isinstance(stmt, cst.FunctionDef) and stmt.name.value == name for stmt in body)
+    for stmt in body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+            return True
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else \
+                    [small.target] if isinstance(small, cst.AnnAssign) and small.value is not None else []
+                if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                    return True
+    return False

@@ -5,7 +5,7 @@ import re
 
 import libcst as cst
 
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, base_names, defines_method, local_class
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, defines_method, local_ancestry
 from ml_seclint.rule import Option, Rule
 from ml_seclint.versions import dependency_floor, version_at_least
 
@@ -52,14 +52,15 @@ class PickleLoad(DeserializationRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         view = self.ctx.call(node)
+        if view.through_partial:
+            return
         if view.names & self.UNPICKLERS:
             self.report(node, "pickle.Unpickler(...).load() runs any code embedded in the pickle; "
                               "override find_class to restrict what it may load")
             return
-        cls = local_class(node.func, self.ctx.scope) if isinstance(node.func, cst.Name) else None
-        if cls is not None and base_names(cls, self.ctx.scope) & self.UNPICKLERS \
-                and not defines_method(cls, "find_class"):
-            self.report(node, f"{cls.name.value} subclasses pickle.Unpickler without overriding "
+        classes, bases = local_ancestry(node.func, self.ctx.scope)
+        if bases & self.UNPICKLERS and not any(defines_method(c, "find_class") for c in classes):
+            self.report(node, f"{classes[0].name.value} subclasses pickle.Unpickler without overriding "
                               f"find_class, so loading runs any code embedded in the pickle")
             return
         super().visit_Call(node)
@@ -95,7 +96,8 @@ class TorchLoad(DeserializationRule):
             if view.through_partial or version_at_least(self.option("torch-min-version"), (2, 6)):
                 return
             self.report(node)
-        elif weights_only is not UNKNOWN and not weights_only:
+        elif weights_only is not UNKNOWN and not weights_only \
+                and (not view.through_partial or view.given_here("weights_only")):
             self.report(node, "torch.load(weights_only=False) unpickles arbitrary objects: a "
                               "malicious checkpoint runs code on load", severity="critical")
 
@@ -107,13 +109,15 @@ class JoblibLoad(DeserializationRule):
     message = "{name}() unpickles the file and runs any code embedded in it; prefer skops.io or safetensors"
     severity = "high"
     triggers = ("joblib", "skops")
-    loaders = frozenset({"joblib.load", "sklearn.externals.joblib.load"})
+    loaders = frozenset({"joblib.load", "joblib.numpy_pickle.load", "sklearn.externals.joblib.load"})
     SKOPS = frozenset({"skops.io.load", "skops.io.loads"})
 
     def visit_Call(self, node: cst.Call) -> None:
         view = self.ctx.call(node)
         if view.names & self.SKOPS:
-            trusted = view.value("trusted", None)
+            trusted = view.value("trusted", 1)
+            if view.through_partial and not view.given_here("trusted", 1):
+                return
             if trusted is not MISSING and trusted is not UNKNOWN and trusted:
                 self.report(node, "skops.io.load(trusted=...) lets the listed types run code on "
                                   "load; audit them with skops.io.get_untrusted_types() instead")
@@ -135,6 +139,8 @@ class NumpyAllowPickle(DeserializationRule):
         view = self.ctx.call(node)
         if view.names & self.LOADERS:
             allow = view.value("allow_pickle", 2)
+            if view.through_partial and not view.given_here("allow_pickle", 2):
+                return
             if allow is not MISSING and allow is not UNKNOWN and allow:
                 self.report(node)
 
@@ -158,7 +164,7 @@ class PickleFamilyLoad(DeserializationRule):
     triggers = ("dill", "cloudpickle", "jsonpickle", "shelve", "marshal")
     loaders = (_names(("dill",), ("load", "loads", "Unpickler", "load_session", "load_module"))
                | _names(("cloudpickle",), ("load", "loads"))
-               | _names(("jsonpickle", "jsonpickle.unpickler"), ("decode",))
+               | _names(("jsonpickle", "jsonpickle.unpickler"), ("decode", "Unpickler"))
                | _names(("shelve",), ("open", "DbfilenameShelf", "Shelf"))
                | _names(("marshal",), ("load", "loads")))
     loader_messages = {name: "{name}() unpickles every value it reads: a tampered shelf runs code"
@@ -186,35 +192,39 @@ class YamlUnsafeLoad(DeserializationRule):
     def visit_Call(self, node: cst.Call) -> None:
         view = self.ctx.call(node)
         names = view.names
-        if view.through_partial:
-            return
+        if view.through_partial and not (names & self.LOADS and view.given_here("Loader", 1)):
+            return  # the partial was checked where it was made
         if names & self.UNSAFE:
             self.report(node, f"{min(names & self.UNSAFE)}() constructs arbitrary Python objects from the document")
         elif names & self.FULL:
-            self.report(node, f"{min(names & self.FULL)}() uses FullLoader, which has allowed code execution "
-                              f"(CVE-2020-14343); use yaml.safe_load()", severity="low")
+            name = min(names & self.FULL)
+            self.report(node, f"{name}() uses FullLoader, which has allowed code execution "
+                              f"(CVE-2020-14343); use {name.replace('full_', 'safe_')}()", severity="low")
         elif names & self.LOADS:
+            name = min(names & self.LOADS)
+            safe = name.replace("yaml.", "yaml.safe_")
             loader, scope = view.arg("Loader", 1)
             if loader is MISSING:
-                self.report(node)
+                self.report(node, f"{name}() without a Loader constructs arbitrary Python objects "
+                                  f"in PyYAML < 5.1 (FullLoader up to 5.4); use {safe}()")
                 return
             if loader is UNKNOWN:
                 return
             kind = self._loader_kind(loader, scope)
             if kind == "unsafe":
-                self.report(node, "yaml.load() with an unsafe Loader constructs arbitrary Python "
-                                  "objects; use Loader=yaml.SafeLoader or yaml.safe_load()")
+                self.report(node, f"{name}() with an unsafe Loader constructs arbitrary Python "
+                                  f"objects; use Loader=yaml.SafeLoader or {safe}()")
             elif kind == "full":
-                self.report(node, "yaml.load(Loader=FullLoader) has allowed code execution "
-                                  "(CVE-2020-14343); use yaml.SafeLoader", severity="low")
+                self.report(node, f"{name}(Loader=FullLoader) has allowed code execution "
+                                  f"(CVE-2020-14343); use yaml.SafeLoader", severity="low")
 
     def _loader_kind(self, loader: cst.BaseExpression, scope) -> str:
         from ml_seclint.analysis.resolve import qualnames
 
         names = qualnames(loader, scope)
-        cls = local_class(loader, scope)
-        if cls is not None:
-            names = base_names(cls, scope)  # class MyLoader(yaml.SafeLoader): ...
+        classes, bases = local_ancestry(loader, scope)
+        if classes:
+            names = bases  # class MyLoader(yaml.SafeLoader): ...
         if not names or not all(n.startswith(("yaml.", "ruamel.yaml.")) for n in names):
             return "unknown"  # a parameter, getattr(yaml, "CSafeLoader", ...) and the like
         if names <= _SAFE_LOADERS:
@@ -247,6 +257,8 @@ class KerasUnsafe(DeserializationRule):
                               "every later load: Lambda layers in model files run code")
         elif view.names & self.LOADERS:
             safe_mode = view.value("safe_mode", None)
+            if view.through_partial and not view.given_here("safe_mode"):
+                return
             if safe_mode is not MISSING and safe_mode is not UNKNOWN and not safe_mode:
                 self.report(node)
 
@@ -262,9 +274,14 @@ class SafetensorsDisabled(DeserializationRule):
     fix_safety = "unsafe"
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
-            value = self.ctx.call(node).value("use_safetensors")
+        view = self.ctx.call(node)
+        func = view.callee
+        # any hub class: the attribute name, or an alias (`load = AutoModel.from_pretrained`)
+        if (isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained") \
+                or any(n.endswith(".from_pretrained") for n in view.names):
+            value = view.value("use_safetensors")
+            if view.through_partial and not view.given_here("use_safetensors"):
+                return
             if value is not MISSING and value is not UNKNOWN and value is False:
                 self.report(node)
 
@@ -279,6 +296,9 @@ class FrameworkPickleOptIn(DeserializationRule):
     triggers = ("allow_dangerous_deserialization",)
 
     def visit_Call(self, node: cst.Call) -> None:
-        value = self.ctx.call(node).value("allow_dangerous_deserialization")
+        view = self.ctx.call(node)
+        value = view.value("allow_dangerous_deserialization")
+        if view.through_partial and not view.given_here("allow_dangerous_deserialization"):
+            return
         if value is not MISSING and value is not UNKNOWN and value:
             self.report(node)

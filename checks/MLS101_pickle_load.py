@@ -1,0 +1,144 @@
+"""MLS101 pickle-load: pickle.load/loads/Unpickler on feature caches, datasets and checkpoints.
+
+Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
+look-alike that must not be.
+"""
+import _pickle
+import functools
+import io
+import pickle
+import pickle as pkl
+from functools import partial
+from pickle import Unpickler as BaseUnpickler
+from pickle import loads as unpickle_bytes
+
+import numpy as np
+
+try:
+    import cPickle as fast_pickle
+except ImportError:
+    import pickle as fast_pickle
+
+try:
+    import cPickle
+except ImportError:
+    cPickle = None
+
+CACHE_PATH = "features/train_embeddings.pkl"
+PICKLE_OPTIONS = {"encoding": "latin1", "fix_imports": True}
+_read_cache = pickle.load
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Only plain containers and numpy arrays may be rebuilt from a cached batch."""
+
+    ALLOWED = {("collections", "OrderedDict"), ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+
+
+class VerboseUnpickler(BaseUnpickler):
+    """Logs every object but restricts nothing."""
+
+    def persistent_load(self, pid):
+        print("persistent id", pid)
+        return pid
+
+
+class RemappingUnpickler(pickle.Unpickler):
+    find_class = staticmethod(lambda module, name: getattr(np, name))  # ok: overrides find_class
+
+
+class CheckpointUnpickler(RestrictedUnpickler):
+    ALLOWED = RestrictedUnpickler.ALLOWED | {("torch._utils", "_rebuild_tensor_v2")}
+
+
+class TimedUnpickler(VerboseUnpickler):
+    pass
+
+
+class FeatureCache:
+    def __init__(self, path=CACHE_PATH):
+        self.path = path
+
+    def read(self):
+        with open(self.path, "rb") as f:
+            return pickle.load(f)  # expect: MLS101
+
+    def read_restricted(self):
+        with open(self.path, "rb") as f:
+            return RestrictedUnpickler(f).load()  # ok: find_class restricts what may load
+
+    def write(self, features):
+        with open(self.path, "wb") as f:
+            pickle.dump(features, f, protocol=pickle.HIGHEST_PROTOCOL)  # ok: writing
+
+    def load(self):
+        return self.read_restricted()
+
+
+def load_batches(paths, payloads):
+    batches = [pkl.load(open(p, "rb")) for p in paths]  # expect: MLS101
+    batches += [pkl.loads(b) for b in payloads]  # expect: MLS101
+    batches.append(unpickle_bytes(payloads[0]))  # expect: MLS101
+    batches.append(fast_pickle.loads(payloads[0]))  # expect: MLS101
+    batches.append(cPickle.load(open(paths[0], "rb")))  # expect: MLS101
+    batches.append(_pickle.loads(payloads[0]))  # expect: MLS101
+    batches.append(_read_cache(open(paths[0], "rb")))  # expect: MLS101
+    batches.append(pickle.loads(payloads[0], **PICKLE_OPTIONS))  # expect: MLS101
+    batches.append(pickle.loads(payloads[0], **{"encoding": "bytes"}))  # expect: MLS101
+    return batches
+
+
+def load_legacy_checkpoint(path):
+    with open(path, "rb") as f:
+        state = pickle.Unpickler(f).load()  # expect: MLS101
+    with open(path, "rb") as f:
+        unpickler = BaseUnpickler(f, encoding="latin1")  # expect: MLS101
+        state = unpickler.load()  # ok: reported where the Unpickler is made
+    with open(path, "rb") as f:
+        state = VerboseUnpickler(f).load()  # expect: MLS101
+    with open(path, "rb") as f:
+        state = RemappingUnpickler(f).load()  # ok: find_class overridden
+    with open(path, "rb") as f:
+        state = CheckpointUnpickler(f).load()  # ok: inherits the restricted find_class
+    with open(path, "rb") as f:
+        state = TimedUnpickler(f).load()  # expect: MLS101
+    decode = functools.partial(pickle.loads, encoding="latin1")  # expect: MLS101
+    lazy = partial(pkl.load)  # expect: MLS101
+    state = decode(b"...")  # ok: reported where the partial is made
+    restore = lambda blob: pickle.loads(blob)  # expect: MLS101
+    return state, lazy, restore
+
+
+def serialise(model, config, metrics):
+    blob = pickle.dumps(metrics)  # ok: writing
+    buffer = io.BytesIO()
+    pickle.Pickler(buffer).dump(metrics)  # ok: writing
+    weights = model.load("weights.bin")  # ok: a method of another object
+    settings = config.load()  # ok: a method of another object
+    cache = FeatureCache()
+    cache.load()  # ok: a method of our own class
+    return blob, weights, settings
+
+
+def shadowed(pickle, payload):
+    return pickle.loads(payload)  # ok: `pickle` is a parameter here, not the module
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def local_loader(path):
+    return load(path)  # ok: the local function, not pickle.load
+
+
+def other_library(path):
+    from mylib import pickle
+
+    return pickle.load(path)  # ok: mylib.pickle is not the standard library
