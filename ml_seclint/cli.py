@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ml_seclint import __version__
+from ml_seclint.rule import SEVERITIES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -54,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="use this pyproject.toml instead of the nearest one")
     check.add_argument("--disable-noqa", action="store_true", help="report findings silenced by # noqa")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--fail-on", choices=SEVERITIES, default="low", metavar="SEVERITY",
+                       help="lowest severity that makes the exit status 1: "
+                            "low (default), medium, high, critical")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="report only findings not accepted in this baseline")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="accept the current findings: write them to FILE as a baseline")
+    check.add_argument("--since", metavar="REV",
+                       help="check only files changed since the git revision REV and report only "
+                            "findings on added or modified lines")
+    check.add_argument("--show-suppressed", action="store_true",
+                       help="also list the findings that comments or the baseline suppressed, and why")
 
     rules = sub.add_parser("rules", help="list the rules with their guideline sections")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -95,19 +109,96 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in paths:
         if not os.path.lexists(path):
             raise UsageError(f"path '{path}' does not exist")
+    if args.since and args.write_baseline:
+        raise UsageError("--write-baseline records every finding; it cannot be combined with --since")
+    baseline = _load_baseline(args.baseline) if args.baseline else None
+    changed = _changed_lines(args.since) if args.since else None
     try:
         tasks = collect_tasks(paths, args)
     except ConfigError as exc:
         raise UsageError(f"configuration: {exc}") from None
+    if changed is not None:
+        tasks = [t for t in tasks if _real(t.path) in changed and changed[_real(t.path)] != set()]
     progress = Progress()
     results = run(tasks, args.jobs, progress)
     progress.finish()
     findings = [f for r in results for f in r.findings]
     suppressed = [f for r in results for f in r.suppressed]
-    report = Report(findings, len(results), suppressed, root=os.getcwd())
-    sys.stdout.write(formats()[args.format](report))
-    sys.stdout.flush()
-    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+    if changed is not None:
+        from ml_seclint.gitdiff import on_changed_line
+
+        findings, suppressed = ([f for f in group if on_changed_line(f, changed[_real(f.path)])]
+                                for group in (findings, suppressed))
+    findings, accepted, baseline_path = _apply_baseline(
+        args, baseline, findings, [t.path for t in tasks] if changed is None else [])
+    report = Report(findings, len(results), suppressed + accepted, root=os.getcwd(),
+                    show_suppressed=args.show_suppressed, baseline=baseline_path)
+    _write(formats()[args.format](report), args.output)
+    failing = SEVERITIES[SEVERITIES.index(args.fail_on):]
+    fails = any(f.severity in failing or f.severity not in SEVERITIES for f in findings)
+    return EXIT_FINDINGS if fails and not args.exit_zero else EXIT_CLEAN
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _load_baseline(path: str):
+    from ml_seclint.baseline import Baseline, BaselineError
+
+    try:
+        return Baseline.load(path)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _changed_lines(revision: str) -> dict:
+    from ml_seclint.gitdiff import GitError, changed_lines
+
+    if revision.startswith("-"):
+        raise UsageError(f"--since: '{revision}' is not a git revision")
+    try:
+        changed = changed_lines(revision)
+    except GitError as exc:
+        raise UsageError(f"--since {revision}: {exc}") from None
+    return {_real(path): lines for path, lines in changed.items()}
+
+
+def _apply_baseline(args: argparse.Namespace, baseline, findings: list,
+                    checked: list[str]) -> tuple[list, list, Optional[str]]:
+    """(new findings, findings the baseline accepts, the baseline's path). --write-baseline
+    accepts everything found now, so the run then reports only what can never be baselined."""
+    from ml_seclint.baseline import Baseline
+    from ml_seclint.output.source import SourceFiles
+
+    if baseline is None and not args.write_baseline:
+        return findings, [], None
+    files = SourceFiles(os.getcwd())
+    if args.write_baseline:
+        baseline = Baseline.build(args.write_baseline, findings, files)
+        try:
+            baseline.write()
+        except OSError as exc:
+            raise UsageError(f"cannot write baseline {args.write_baseline}: {exc.strerror or exc}") from None
+        print(f"ml-seclint: wrote {sum(baseline.counts.values())} finding(s) to {args.write_baseline}",
+              file=sys.stderr)
+    new, accepted = baseline.split(findings, files, checked)
+    if baseline.unmatched and not args.write_baseline:
+        print(f"ml-seclint: {baseline.unmatched} finding(s) in {baseline.path} no longer occur; "
+              f"--write-baseline {baseline.path} drops them", file=sys.stderr)
+    return new, accepted, baseline.path
+
+
+def _write(text: str, output: Optional[str]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:

@@ -30,6 +30,8 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "ignore": (list, "code prefixes to disable"),
     "exclude": (list, "glob patterns of files and directories not to check"),
     "per-file-ignores": (dict, "{glob: [code prefixes]} ignored in the matching files"),
+    "require-reason": (bool, "report a # noqa / # ml-seclint: ignore that silences a finding "
+                             "without a reason as MLS001 (CLI)"),
 }
 
 

@@ -1,7 +1,8 @@
 """flake8 adapter: a thin tree plugin over the engine.
 
 flake8 keeps selection, `# noqa`, extend-ignore and per-file-ignores; this adapter only runs the
-engine with the rule options of `[tool.ml-seclint]` and never raises: any failure becomes one
+engine with the rule options of `[tool.ml-seclint]`, drops what `# ml-seclint: ignore[...]` comments
+silence (so the editor agrees with the CLI), and never raises: any failure becomes one
 MLS000 line for that file, so flake8 still reports every other finding of every file.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ class Flake8Plugin:
     name = "ml-seclint"
     version = __version__
     config_path: Optional[str] = None
+    disable_noqa = False
 
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
         self.lines = lines
@@ -34,6 +36,7 @@ class Flake8Plugin:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.config_path = getattr(options, "ml_seclint_config", None)
+        cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
 
     def run(self) -> Iterator[Result]:
         try:
@@ -47,6 +50,7 @@ class Flake8Plugin:
         from ml_seclint.config import ConfigError, find_settings, load_settings
         from ml_seclint.engine import lint_source
         from ml_seclint.registry import RULES
+        from ml_seclint.suppress import drop_ignored
 
         try:
             if self.config_path:
@@ -61,6 +65,7 @@ class Flake8Plugin:
         # flake8 does the selecting: run every rule, with the project's rule options
         source = "".join(self.lines)
         result = lint_source(source, self.filename, settings, list(RULES.values()))
-        for finding in result.findings:
+        # flake8 applies `# noqa`; ml-seclint's own `# ml-seclint: ignore[...]` is applied here
+        for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source):
             yield finding.line, finding.column, f"{finding.code} {finding.message}", type(self)
 

@@ -44,6 +44,8 @@ class Finding:
     cell: Optional[int] = None  # notebooks: 1-based cell index
     fix: Any = None
     node: Any = field(default=None, repr=False, compare=False)
+    # set by the CLI when a comment or the baseline silenced the finding (suppress.Suppression)
+    suppression: Any = field(default=None, compare=False)
 
     @property
     def rule(self) -> Optional[type["Rule"]]:
@@ -109,7 +111,7 @@ class Rule(cst.BatchableCSTVisitor):
     def suffix(cls) -> str:
         section = SECTIONS[cls.guideline]
         cwe = ", ".join(f"CWE-{n}" for n in cls.cwe)
-        return f"[AI guideline {section.label()}; {cwe}]"
+        return f"[AI guideline {section.label()}; {cwe}]" if cwe else f"[AI guideline {section.label()}]"
 
     @classmethod
     def metadata(cls) -> dict:

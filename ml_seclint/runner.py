@@ -12,7 +12,7 @@ from ml_seclint.config import Settings
 from ml_seclint.engine import FileResult, lint_source
 from ml_seclint.rule import Finding
 from ml_seclint.sources import read_text
-from ml_seclint.suppress import apply_noqa
+from ml_seclint.suppress import apply_suppressions
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -51,7 +51,10 @@ def _check(task: Task) -> CheckResult:
     findings = [f for f in result.findings if task.settings.code_enabled(f.code, task.path)]
     suppressed: list[Finding] = []
     if not task.disable_noqa:
-        findings, suppressed = apply_noqa(findings, text)
+        require_reason = bool(task.settings.extra.get("require-reason")) \
+            and task.settings.code_enabled("MLS001", task.path)
+        findings, suppressed = apply_suppressions(findings, text, path=task.path,
+                                                  require_reason=require_reason)
     for finding in (*findings, *suppressed):
         finding.node = None  # libcst nodes stay in the worker
     return CheckResult(task.path, findings, suppressed, text.count("\n") + 1)

@@ -1,60 +1,104 @@
-"""`# noqa` exactly as flake8 7 applies it, for the CLI (under flake8, flake8 does it itself).
+"""Suppression comments for the CLI: flake8's `# noqa` and ml-seclint's own
+`# ml-seclint: ignore[MLS102] reason`.
 
-Mirrors flake8/defaults.py, processor.py and violation.py: the inline regex below (case
-insensitive); a bare `# noqa` silences every code; listed codes match by prefix; the comment is
-searched in the finding's line joined with the other lines of the same token run (so a `# noqa`
-anywhere in a multi-line string spanning the line counts); a line starting with
-`# flake8: noqa` skips the whole file.
+`# noqa` works exactly as flake8 7 applies it (under flake8, flake8 does it itself). Mirrors
+flake8/defaults.py, processor.py and violation.py: the inline regex below (case insensitive); a
+bare `# noqa` silences every code; listed codes match by prefix; the comment is searched in the
+finding's line joined with the other lines of the same token run (so a `# noqa` anywhere in a
+multi-line string spanning the line counts); a line starting with `# flake8: noqa` skips the whole
+file.
+
+`# ml-seclint: ignore[CODES] reason` is read from the comments of the same token run; without
+`[CODES]` it silences every code, listed codes match by prefix. For both kinds the text after the
+codes, up to the next `#`, is the reason that `require-reason = true` asks for and
+`--show-suppressed` prints.
 """
 from __future__ import annotations
 
 import io
 import re
 import tokenize
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEP = re.compile(r"[,\s]+")
+# The reason after a noqa: codes are read case-sensitively here, so a reason such as
+# "trusted checkpoint" is not taken for codes (flake8's own regex would not care either way).
+_NOQA_REASON = re.compile(r"(?i:# noqa)(?::[\s]?(?:[A-Z]+[0-9]+(?:[,\s]+)?)+)?(?P<rest>[^#\r\n]*)")
+IGNORE = re.compile(r"#\s*ml-seclint:\s*ignore\b(?:\[(?P<codes>[^\]\r\n]*)\])?(?P<rest>[^#\r\n]*)", re.I)
+_REASON_EDGE = " \t-\u2013\u2014:;,.=()"
 
 
-def _line_mapping(lines: list[str]) -> dict[int, str]:
-    """flake8's FileProcessor._noqa_line_mapping."""
-    mapping: dict[int, str] = {}
+def _reason(rest: str) -> str:
+    reason = rest.strip(_REASON_EDGE)
+    return reason if re.search(r"\w", reason) else ""
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not reported: a comment (`noqa`, `file-noqa`, `ignore`) or the baseline."""
+
+    kind: str
+    directive: str  # the comment without its reason ("# noqa: MLS102"), or the baseline file
+    reason: str  # "" when none was given
+    line: int = 0  # where the comment is (0 for the baseline)
+    column: int = 0
+
+    def describe(self) -> str:
+        why = f": {self.reason}" if self.reason else " (no reason given)"
+        where = f" on line {self.line}" if self.line else ""
+        return f"{self.directive}{where}{why}"
+
+
+def _scan(lines: list[str]) -> tuple[dict[int, tuple[int, int]], dict[int, list[tuple[int, int, str]]]]:
+    """flake8's FileProcessor._noqa_line_mapping as line -> (first, last) line of its token run,
+    plus the comment tokens by line. Empty when the source does not tokenize."""
+    groups: dict[int, tuple[int, int]] = {}
+    comments: dict[int, list[tuple[int, int, str]]] = {}
     source = "".join(lines)
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
-        return {}
+        return {}, {}
     low, high = len(lines) + 2, -1
     for tok in tokens:
         if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
             continue
+        if tok.type == tokenize.COMMENT:
+            comments.setdefault(tok.start[0], []).append((tok.start[0], tok.start[1], tok.string))
         low, high = min(low, tok.start[0]), max(high, tok.end[0])
         if tok.type in (tokenize.NL, tokenize.NEWLINE):
-            joined = "".join(lines[low - 1:high])
             for number in range(low, high + 1):
-                mapping[number] = joined
+                groups[number] = (low, high)
             low, high = len(lines) + 2, -1
-    return mapping
+    return groups, comments
 
 
 class Noqa:
-    """Decides which findings of one source are silenced."""
+    """Decides which findings of one source are silenced by `# noqa` (flake8's rules)."""
 
     def __init__(self, source: str) -> None:
         self.lines = source.splitlines(keepends=True)
         self.whole_file = any(NOQA_FILE.match(line) for line in self.lines)
-        self._mapping: Optional[dict[int, str]] = None
+        self._groups: Optional[dict[int, tuple[int, int]]] = None
+        self._comments: dict[int, list[tuple[int, int, str]]] = {}
+
+    def _group(self, line: int) -> tuple[int, int]:
+        if self._groups is None:
+            self._groups, self._comments = _scan(self.lines)
+        return self._groups.get(line, (line, line))
+
+    def _text(self, line: int) -> tuple[int, str]:
+        low, high = self._group(line)
+        if not 1 <= low <= len(self.lines):
+            return line, ""
+        return low, "".join(self.lines[low - 1:high])
 
     def codes_for(self, line: int) -> Optional[list[str]]:
         """[] for a bare noqa, the listed codes, or None when the line has no noqa."""
-        if self._mapping is None:
-            self._mapping = _line_mapping(self.lines)
-        text = self._mapping.get(line)
-        if text is None:
-            text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
-        match = NOQA_INLINE.search(text)
+        match = NOQA_INLINE.search(self._text(line)[1])
         if match is None:
             return None
         codes = match.group("codes")
@@ -69,6 +113,53 @@ class Noqa:
         return not codes or code.startswith(tuple(codes))
 
 
+class Suppressor(Noqa):
+    """`# noqa` plus `# ml-seclint: ignore[...]`, with the comment and reason that silenced
+    each finding."""
+
+    def ignore_comment(self, code: str, line: int) -> Optional[Suppression]:
+        """The `# ml-seclint: ignore` on the token run of `line` that covers `code`."""
+        low, high = self._group(line)
+        if self._groups:
+            candidates = [c for number in range(low, high + 1) for c in self._comments.get(number, ())]
+        else:  # the source does not tokenize: look at the physical line, as flake8 does
+            text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
+            candidates = [(line, text.find("#"), text[text.find("#"):])] if "#" in text else []
+        for number, column, text in candidates:
+            for match in IGNORE.finditer(text):
+                codes = match.group("codes")
+                listed = [c.upper() for c in _SEP.split(codes) if c] if codes is not None else []
+                if codes is None or code.startswith(tuple(listed) or ("\0",)):
+                    directive = match.group(0)[:match.start("rest") - match.start()].rstrip()
+                    return Suppression("ignore", directive, _reason(match.group("rest")),
+                                       number, column + match.start())
+        return None
+
+    def find(self, code: str, line: int) -> Optional[Suppression]:
+        ignored = self.ignore_comment(code, line)
+        if ignored is not None:
+            return ignored
+        low, text = self._text(line)
+        match = NOQA_INLINE.search(text)
+        if match is not None:
+            codes = match.group("codes")
+            listed = [c for c in _SEP.split(codes) if c] if codes else []
+            if not listed or code.startswith(tuple(listed)):
+                rest = _NOQA_REASON.match(text, match.start())
+                directive = text[match.start():rest.start("rest")].rstrip() if rest else match.group(0)
+                before = text[:match.start()]
+                return Suppression("noqa", directive, _reason(rest.group("rest")) if rest else "",
+                                   low + before.count("\n"), len(before) - (before.rfind("\n") + 1))
+        if self.whole_file:
+            for number, text in enumerate(self.lines, 1):
+                match = NOQA_FILE.match(text)
+                if match:
+                    reason = _reason(text[match.end():].split("#")[0])
+                    return Suppression("file-noqa", match.group(0).strip(), reason, number,
+                                       match.group(0).index("#"))
+        return None
+
+
 def apply_noqa(findings: Iterable, source: str) -> tuple[list, list]:
     """(kept, suppressed)."""
     findings = list(findings)
@@ -79,3 +170,48 @@ def apply_noqa(findings: Iterable, source: str) -> tuple[list, list]:
     for finding in findings:
         (dropped if noqa.suppresses(finding.code, finding.line) else kept).append(finding)
     return kept, dropped
+
+
+def _may_suppress(source: str) -> bool:
+    lowered = source.lower()
+    return "noqa" in lowered or "ml-seclint" in lowered
+
+
+def apply_suppressions(findings: Iterable, source: str, *, path: str = "",
+                       require_reason: bool = False) -> tuple[list, list]:
+    """(kept, suppressed) for `# noqa` and `# ml-seclint: ignore`; each suppressed finding gets
+    its `suppression`. With `require_reason`, every comment that silenced a finding without
+    giving a reason adds an MLS001 finding to `kept` (which no comment can silence)."""
+    findings = list(findings)
+    if not findings or not _may_suppress(source):
+        return findings, []
+    suppressor = Suppressor(source)
+    kept, dropped = [], []
+    unexplained: dict[tuple[int, int], tuple[Suppression, list[str]]] = {}
+    for finding in findings:
+        why = suppressor.find(finding.code, finding.line)
+        if why is None:
+            kept.append(finding)
+            continue
+        finding.suppression = why
+        dropped.append(finding)
+        if not why.reason:
+            codes = unexplained.setdefault((why.line, why.column), (why, []))[1]
+            if finding.code not in codes:
+                codes.append(finding.code)
+    if require_reason and unexplained:
+        from ml_seclint.rules.suppression import SuppressionWithoutReason
+
+        kept.extend(SuppressionWithoutReason.finding(why, codes, path) for why, codes in unexplained.values())
+        kept.sort(key=lambda f: (f.line, f.column, f.code))
+    return kept, dropped
+
+
+def drop_ignored(findings: Iterable, source: str) -> list:
+    """The findings no `# ml-seclint: ignore` comment covers (for the flake8 plugin, where flake8
+    itself applies `# noqa`)."""
+    findings = list(findings)
+    if not findings or "ml-seclint" not in source.lower():
+        return findings
+    suppressor = Suppressor(source)
+    return [f for f in findings if suppressor.ignore_comment(f.code, f.line) is None]

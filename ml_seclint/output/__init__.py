@@ -19,6 +19,8 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     root: Optional[str] = None  # paths in machine formats are relative to this
     version: str = __version__
+    show_suppressed: bool = False  # --show-suppressed: list `suppressed` with the reasons
+    baseline: Optional[str] = None  # the --baseline file, when one was applied
 
     def summary(self) -> dict:
         return {
@@ -58,6 +60,7 @@ def finding_dict(finding: Finding) -> dict:
 
 def formats() -> dict:
     """Format name -> render function (imported lazily to keep start-up cheap)."""
-    from ml_seclint.output import json_format, text
+    from ml_seclint.output import github, json_format, rdjson, sarif, text
 
-    return {"text": text.render, "json": json_format.render}
+    return {"text": text.render, "json": json_format.render, "sarif": sarif.render,
+            "github": github.render, "rdjson": rdjson.render}

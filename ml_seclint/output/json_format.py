@@ -7,8 +7,20 @@ from ml_seclint.output import Report, finding_dict
 
 
 def render(report: Report) -> str:
-    return json.dumps({
+    data = {
         "version": report.version,
         "findings": [finding_dict(f) for f in report.findings],
         "summary": report.summary(),
-    }, indent=2) + "\n"
+    }
+    if report.show_suppressed:
+        data["suppressed"] = [_suppressed(f) for f in report.suppressed]
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _suppressed(finding) -> dict:
+    why = finding.suppression
+    data = finding_dict(finding)
+    if why is not None:
+        data["suppression"] = {"kind": why.kind, "directive": why.directive, "reason": why.reason,
+                               "line": why.line or None}
+    return data

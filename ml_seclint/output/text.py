@@ -20,5 +20,17 @@ def render(report: Report) -> str:
     else:
         lines.append(f"No findings in {summary['files_checked']} file(s).")
     if report.suppressed:
-        lines.append(f"{len(report.suppressed)} finding(s) suppressed by noqa comments.")
+        accepted = sum(1 for f in report.suppressed if f.suppression and f.suppression.kind == "baseline")
+        parts = [f"{len(report.suppressed) - accepted} finding(s) suppressed by comments"] \
+            if accepted < len(report.suppressed) else []
+        parts += [f"{accepted} accepted by the baseline"] if accepted else []
+        hint = "" if report.show_suppressed else " (--show-suppressed lists them)"
+        lines.append(", ".join(parts) + hint + ".")
+    if report.show_suppressed and report.suppressed:
+        lines.append("")
+        lines.append("Suppressed:")
+        for f in report.suppressed:
+            why = f.suppression.describe() if f.suppression else "suppressed"
+            lines.append(f"{location(f)}: {f.code} {f.message}")
+            lines.append(f"    by {why}")
     return "\n".join(lines) + "\n"

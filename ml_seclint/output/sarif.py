@@ -1,0 +1,238 @@
+"""SARIF 2.1.0 as GitHub code scanning accepts it (docs/ci.md shows the upload).
+
+Every registered rule is in `tool.driver.rules` (plus MLS000), with its doc page as `help`, tags
+(`security`, `external/cwe/cwe-N`, `guideline/<section>`), `precision` and `security-severity` (a
+string). Results carry paths relative to the scan root, 1-based regions whose `endColumn` is the
+column after the last character, in Unicode code points (`columnKind`), and the
+`primaryLocationLineHash` that github/codeql-action's upload step would compute, so uploads through
+the API and through the action give the same alerts. Notebook findings keep the notebook's path;
+their cell is in the message and in `properties.cell`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Optional
+from urllib.parse import quote
+
+from ml_seclint.output import Report
+from ml_seclint.output.source import SourceFiles
+from ml_seclint.rule import SECURITY_SEVERITY, Finding
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+PROJECT_URL = "https://github.com/ml-seclint/ml-seclint"
+LEVEL = {"low": "note", "medium": "warning", "high": "error", "critical": "error"}
+PRECISION = {"low": "low", "medium": "medium", "high": "high"}
+NOT_CHECKED = "MLS000"
+ROOT_ID = "%SRCROOT%"
+
+
+def help_uri(code: str) -> str:
+    return f"{PROJECT_URL}/blob/main/docs/rules/{code}.md"
+
+
+# -- GitHub's line fingerprint -------------------------------------------------------------
+# A port of `hash` in github/codeql-action src/fingerprints.ts: a rolling hash (base 37, mod 2**64)
+# over the next 100 characters from the start of each line, skipping spaces and tabs, with
+# \r\n, \r and \n read as \n; identical hashes are numbered `hash:1`, `hash:2`, ... JavaScript
+# strings are UTF-16, so the characters are UTF-16 code units.
+_BLOCK = 100
+_MASK = (1 << 64) - 1
+_FIRST_MOD = pow(37, _BLOCK, 1 << 64)
+_EOF = 65535
+
+
+def line_hashes(text: str) -> list[str]:
+    """`primaryLocationLineHash` of every line of `text` (index 0 is line 1)."""
+    data = text.encode("utf-16-le", "surrogatepass")
+    units = [data[i] | (data[i + 1] << 8) for i in range(0, len(data), 2)]
+    window = [0] * _BLOCK
+    starts = [-1] * _BLOCK  # line number starting at each window slot, or -1
+    hashes: list[str] = []
+    counts: dict[str, int] = {}
+    value = index = line = 0
+    line_start, prev_cr = True, False
+
+    def output() -> None:
+        key = format(value, "x")
+        counts[key] = counts.get(key, 0) + 1
+        hashes.append(f"{key}:{counts[key]}")
+        starts[index] = -1
+
+    def update(unit: int) -> None:
+        nonlocal value, index
+        begin, window[index] = window[index], unit
+        value = (37 * value + unit - _FIRST_MOD * begin) & _MASK
+        index = (index + 1) % _BLOCK
+
+    for unit in (*units, _EOF):
+        if unit in (0x20, 0x09) or (prev_cr and unit == 0x0A):
+            prev_cr = False
+            continue
+        prev_cr = unit == 0x0D
+        if prev_cr:
+            unit = 0x0A
+        if starts[index] != -1:
+            output()
+        if line_start:
+            line_start = False
+            line += 1
+            starts[index] = line
+        if unit == 0x0A:
+            line_start = True
+        update(unit)
+    for _ in range(_BLOCK):
+        if starts[index] != -1:
+            output()
+        update(0)
+    return hashes
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+def _section(markdown: str, heading: str) -> str:
+    match = re.search(rf"^## {re.escape(heading)}[ \t]*\n(.*?)(?=^## |\Z)", markdown, re.M | re.S)
+    if not match:
+        return ""
+    paragraph = match.group(1).strip().split("\n\n")[0]
+    return " ".join(paragraph.split())
+
+
+def _clip(text: str, limit: int = 1024) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def rule_descriptor(rule) -> dict:
+    from ml_seclint.cli import rule_doc
+
+    doc = rule_doc(rule.code)
+    guidelines = [rule.guideline, *rule.secondary_guidelines]
+    tags = ["security", "ml", *(f"external/cwe/cwe-{n}" for n in rule.cwe),
+            *(f"guideline/{g}" for g in guidelines)]
+    meta = rule.metadata()
+    fallback = f"{rule.summary}.\n\nSee {help_uri(rule.code)}"
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": _clip(rule.summary)},
+        "fullDescription": {"text": _clip((doc and _section(doc, "What it does")) or rule.summary)},
+        "help": {"text": doc or fallback, "markdown": doc or fallback},
+        "helpUri": help_uri(rule.code),
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {
+            "tags": tags,
+            "precision": PRECISION.get(rule.confidence, "medium"),
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "guideline": meta["guideline"],
+            "secondary_guidelines": meta["secondary_guidelines"],
+            "cwe": meta["cwe"],
+            "owasp": meta["owasp"],
+            "atlas": meta["atlas"],
+        },
+    }
+
+
+def _not_checked_descriptor() -> dict:
+    text = ("ml-seclint could not check this file, or one rule failed on it (syntax error, bad "
+            "encoding, unreadable file, internal error); the message says why. Nothing is skipped "
+            "silently: fix the cause or exclude the file.")
+    return {
+        "id": NOT_CHECKED,
+        "name": "file-not-checked",
+        "shortDescription": {"text": "ml-seclint could not check this file"},
+        "fullDescription": {"text": text},
+        "help": {"text": text, "markdown": text},
+        "helpUri": f"{PROJECT_URL}/blob/main/docs/architecture.md",
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"tags": ["ml-seclint"], "precision": "very-high", "problem.severity": "warning"},
+    }
+
+
+# -- results -------------------------------------------------------------------------------
+
+def _region(finding: Finding) -> dict:
+    region = {"startLine": finding.line, "startColumn": finding.column + 1}
+    if (finding.end_line, finding.end_column) > (finding.line, finding.column):
+        region.update(endLine=finding.end_line, endColumn=finding.end_column + 1)
+    return region
+
+
+class _Fingerprints:
+    def __init__(self, files: SourceFiles) -> None:
+        self.files = files
+        self._cache: dict[str, Optional[list[str]]] = {}
+
+    def get(self, path: str, line: int) -> Optional[str]:
+        key = self.files.absolute(path)
+        if key not in self._cache:
+            raw = self.files.raw(key)
+            # the upload action reads the file as UTF-8 whatever its coding cookie says
+            self._cache[key] = line_hashes(raw.decode("utf-8", "replace")) if raw is not None else None
+        hashes = self._cache[key]
+        return hashes[line - 1] if hashes and 1 <= line <= len(hashes) else None
+
+
+def _result(finding: Finding, index: dict[str, int], files: SourceFiles, prints: _Fingerprints,
+            baseline_state: Optional[str]) -> dict:
+    message = finding.message if finding.cell is None else f"cell {finding.cell}: {finding.message}"
+    result: dict = {"ruleId": finding.code}
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    result.update({
+        "level": LEVEL.get(finding.severity, "warning"),
+        "message": {"text": message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": quote(files.relative(finding.path), safe="/"), "uriBaseId": ROOT_ID},
+            "region": _region(finding),
+        }}],
+    })
+    fingerprint = prints.get(finding.path, finding.line)
+    if fingerprint:
+        result["partialFingerprints"] = {"primaryLocationLineHash": fingerprint}
+    properties: dict = {"severity": finding.severity, "confidence": finding.confidence}
+    if finding.severity in SECURITY_SEVERITY and finding.code != NOT_CHECKED:
+        properties["security-severity"] = SECURITY_SEVERITY[finding.severity]
+    if finding.cell is not None:
+        properties["cell"] = finding.cell
+    result["properties"] = properties
+    why = finding.suppression
+    if why is not None:
+        result["suppressions"] = [{
+            "kind": "external" if why.kind == "baseline" else "inSource",
+            "status": "accepted",
+            "justification": why.reason or f"{why.directive} (no reason given)",
+        }]
+    if baseline_state:
+        result["baselineState"] = baseline_state
+    return result
+
+
+def render(report: Report) -> str:
+    from ml_seclint.registry import RULES
+
+    descriptors = [_not_checked_descriptor(), *(rule_descriptor(rule) for rule in RULES.values())]
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+    files = SourceFiles(report.root)
+    prints = _Fingerprints(files)
+
+    def state(finding: Finding) -> Optional[str]:
+        if not report.baseline:
+            return None
+        return "unchanged" if finding.suppression and finding.suppression.kind == "baseline" else "new"
+
+    shown = [*report.findings, *(report.suppressed if report.show_suppressed else ())]
+    results = [_result(f, index, files, prints, state(f)) for f in shown]
+    run = {
+        "tool": {"driver": {
+            "name": "ml-seclint",
+            "semanticVersion": report.version,
+            "informationUri": PROJECT_URL,
+            "rules": descriptors,
+        }},
+        "automationDetails": {"id": "ml-seclint/"},
+        "originalUriBaseIds": {ROOT_ID: {"uri": Path(files.root).as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"

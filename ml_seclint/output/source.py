@@ -1,0 +1,50 @@
+"""The checked files, read again for the machine formats: SARIF line fingerprints, reviewdog byte
+columns and baseline digests need the text around a finding, which the workers do not send back.
+Only files with findings are read, each once."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Optional
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class SourceFiles:
+    def __init__(self, root: Optional[str] = None) -> None:
+        self.root = os.path.abspath(root or os.getcwd())
+        self._raw: dict[str, Optional[bytes]] = {}
+        self._lines: dict[str, Optional[list[str]]] = {}
+
+    def absolute(self, path: str) -> str:
+        return os.path.normpath(path if os.path.isabs(path) else os.path.join(self.root, path))
+
+    def relative(self, path: str) -> str:
+        """`path` relative to the root, with forward slashes (`../x.py` when outside it)."""
+        return Path(os.path.relpath(self.absolute(path), self.root)).as_posix()
+
+    def raw(self, path: str) -> Optional[bytes]:
+        key = self.absolute(path)
+        if key not in self._raw:
+            try:
+                with open(key, "rb") as fh:
+                    self._raw[key] = fh.read()
+            except OSError:
+                self._raw[key] = None
+        return self._raw[key]
+
+    def lines(self, path: str) -> Optional[list[str]]:
+        """The lines as the linter decoded them (encoding cookie honoured, BOM removed)."""
+        from ml_seclint.sources import decode
+
+        key = self.absolute(path)
+        if key not in self._lines:
+            data = self.raw(key)
+            text = decode(data, key)[0] if data is not None else None
+            self._lines[key] = LINE_BREAK.split(text) if text is not None else None
+        return self._lines[key]
+
+    def line(self, path: str, number: int) -> Optional[str]:
+        lines = self.lines(path)
+        return lines[number - 1] if lines is not None and 1 <= number <= len(lines) else None
