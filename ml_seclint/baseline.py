@@ -74,14 +74,9 @@ class Baseline:
         return Path(os.path.relpath(files.absolute(path), self.directory)).as_posix()
 
     def key(self, finding: Finding, files: SourceFiles) -> Key:
-        line = None if finding.cell is not None else files.line(finding.path, finding.line)
-        if line is None:
-            # notebook cells (their lines are not the file's) and files gone since the run:
-            # the message stands in for the line
-            content = f"message:{finding.message}" if finding.cell is None else \
-                f"cell-message:{finding.message}"
-        else:
-            content = normalise(line)
+        line = files.line(finding.path, finding.line, finding.cell)
+        # a file gone since the run, or a notebook's stored output: the message stands in
+        content = normalise(line) if line is not None else f"message:{finding.message}"
         return self.relpath(files, finding.path), finding.code, digest(content)
 
     # -- reading and writing ---------------------------------------------------------------

@@ -36,6 +36,15 @@ def _reason(rest: str) -> str:
     return reason if re.search(r"\w", reason) else ""
 
 
+def _codes(listed: Optional[str]) -> list[str]:
+    return [c for c in _SEP.split(listed) if c] if listed else []
+
+
+def _covers(codes: list[str], code: str) -> bool:
+    """A suppression listing `codes` (none: every code) covers `code` (prefix match)."""
+    return not codes or code.startswith(tuple(codes))
+
+
 @dataclass(frozen=True)
 class Suppression:
     """Why a finding is not reported: a comment (`noqa`, `file-noqa`, `ignore`) or the baseline."""
@@ -90,27 +99,24 @@ class Noqa:
             self._groups, self._comments = _scan(self.lines)
         return self._groups.get(line, (line, line))
 
-    def _text(self, line: int) -> tuple[int, str]:
+    def _match(self, line: int) -> tuple[int, str, Optional[re.Match]]:
+        """The first line of the token run of `line`, its text and the noqa in it."""
         low, high = self._group(line)
         if not 1 <= low <= len(self.lines):
-            return line, ""
-        return low, "".join(self.lines[low - 1:high])
+            return line, "", None
+        text = "".join(self.lines[low - 1:high])
+        return low, text, NOQA_INLINE.search(text)
 
     def codes_for(self, line: int) -> Optional[list[str]]:
         """[] for a bare noqa, the listed codes, or None when the line has no noqa."""
-        match = NOQA_INLINE.search(self._text(line)[1])
-        if match is None:
-            return None
-        codes = match.group("codes")
-        return [c for c in _SEP.split(codes) if c] if codes else []
+        match = self._match(line)[2]
+        return None if match is None else _codes(match.group("codes"))
 
     def suppresses(self, code: str, line: int) -> bool:
         if self.whole_file:
             return True
         codes = self.codes_for(line)
-        if codes is None:
-            return False
-        return not codes or code.startswith(tuple(codes))
+        return codes is not None and _covers(codes, code)
 
 
 class Suppressor(Noqa):
@@ -127,9 +133,9 @@ class Suppressor(Noqa):
             candidates = [(line, text.find("#"), text[text.find("#"):])] if "#" in text else []
         for number, column, text in candidates:
             for match in IGNORE.finditer(text):
-                codes = match.group("codes")
-                listed = [c.upper() for c in _SEP.split(codes) if c] if codes is not None else []
-                if codes is None or code.startswith(tuple(listed) or ("\0",)):
+                listed = match.group("codes")
+                # no brackets: every code; `ignore[]`: none
+                if listed is None or (listed.strip() and _covers(_codes(listed.upper()), code)):
                     directive = match.group(0)[:match.start("rest") - match.start()].rstrip()
                     return Suppression("ignore", directive, _reason(match.group("rest")),
                                        number, column + match.start())
@@ -139,17 +145,13 @@ class Suppressor(Noqa):
         ignored = self.ignore_comment(code, line)
         if ignored is not None:
             return ignored
-        low, text = self._text(line)
-        match = NOQA_INLINE.search(text)
-        if match is not None:
-            codes = match.group("codes")
-            listed = [c for c in _SEP.split(codes) if c] if codes else []
-            if not listed or code.startswith(tuple(listed)):
-                rest = _NOQA_REASON.match(text, match.start())
-                directive = text[match.start():rest.start("rest")].rstrip() if rest else match.group(0)
-                before = text[:match.start()]
-                return Suppression("noqa", directive, _reason(rest.group("rest")) if rest else "",
-                                   low + before.count("\n"), len(before) - (before.rfind("\n") + 1))
+        low, text, match = self._match(line)
+        if match is not None and _covers(_codes(match.group("codes")), code):
+            rest = _NOQA_REASON.match(text, match.start())  # same start, so it always matches
+            directive = text[match.start():rest.start("rest")].rstrip()
+            before = text[:match.start()]
+            return Suppression("noqa", directive, _reason(rest.group("rest")),
+                               low + before.count("\n"), len(before) - (before.rfind("\n") + 1))
         if self.whole_file:
             for number, text in enumerate(self.lines, 1):
                 match = NOQA_FILE.match(text)
@@ -202,7 +204,8 @@ def apply_suppressions(findings: Iterable, source: str, *, path: str = "",
     if require_reason and unexplained:
         from ml_seclint.rules.suppression import SuppressionWithoutReason
 
-        kept.extend(SuppressionWithoutReason.finding(why, codes, path) for why, codes in unexplained.values())
+        kept.extend(SuppressionWithoutReason.finding(why, codes, path)
+                    for why, codes in unexplained.values())
         kept.sort(key=lambda f: (f.line, f.column, f.code))
     return kept, dropped
 

@@ -145,3 +145,28 @@ def test_normalise_drops_whitespace_and_comments_but_not_hashes_in_strings():
     assert normalise("  x = f( a,b )  # note") == "x=f(a,b)"
     assert normalise("url = 'http://h/#frag'  # c") == "url='http://h/#frag'"
     assert normalise('s = "it\\"s # not a comment"') == 's="it\\"s#notacomment"'
+
+
+def test_notebook_findings_are_keyed_by_the_line_in_their_cell(tmp_path):
+    from ml_seclint.baseline import Baseline
+    from ml_seclint.output.source import SourceFiles
+    from ml_seclint.rule import Finding
+
+    def notebook(cells: list) -> None:
+        cells = [{"cell_type": kind, "source": source, "metadata": {}} for kind, source in cells]
+        (tmp_path / "nb.ipynb").write_text(json.dumps({"cells": cells, "nbformat": 4}), encoding="utf-8")
+
+    def finding(cell: int, line: int) -> Finding:
+        return Finding("MLS102", "torch.load() ...", line, 4, line, 17, "high", "high", path="nb.ipynb",
+                       cell=cell)
+
+    notebook([("markdown", ["# Title"]), ("code", ["import torch\n", "x = torch.load(p)\n"])])
+    baseline = Baseline.build(str(tmp_path / "b.json"), [finding(2, 2)], SourceFiles(str(tmp_path)))
+    # a new cell above, a line inserted in the cell, the call re-spaced: still the old finding
+    notebook([("code", ["print(1)"]), ("markdown", ["# Title"]),
+              ("code", ["import torch\n", "\n", "x  =  torch.load(p)  # cached\n"])])
+    old = finding(3, 3)
+    assert baseline.split([old], SourceFiles(str(tmp_path))) == ([], [old])
+    notebook([("code", ["import torch\n", "x = torch.load(q)\n"])])
+    changed = finding(1, 2)
+    assert baseline.split([changed], SourceFiles(str(tmp_path))) == ([changed], [])

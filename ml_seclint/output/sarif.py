@@ -43,8 +43,9 @@ _FIRST_MOD = pow(37, _BLOCK, 1 << 64)
 _EOF = 65535
 
 
-def line_hashes(text: str) -> list[str]:
-    """`primaryLocationLineHash` of every line of `text` (index 0 is line 1)."""
+def line_hashes(text: str, upto: Optional[int] = None) -> list[str]:
+    """`primaryLocationLineHash` of every line of `text` (index 0 is line 1), or of the first
+    `upto` lines (a line's hash needs the 100 characters after its start, not the rest)."""
     data = text.encode("utf-16-le", "surrogatepass")
     units = [data[i] | (data[i + 1] << 8) for i in range(0, len(data), 2)]
     window = [0] * _BLOCK
@@ -75,6 +76,8 @@ def line_hashes(text: str) -> list[str]:
             unit = 0x0A
         if starts[index] != -1:
             output()
+            if upto is not None and len(hashes) >= upto:
+                return hashes
         if line_start:
             line_start = False
             line += 1
@@ -86,7 +89,7 @@ def line_hashes(text: str) -> list[str]:
         if starts[index] != -1:
             output()
         update(0)
-    return hashes
+    return hashes[:upto]
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -159,16 +162,21 @@ def _region(finding: Finding) -> dict:
 
 
 class _Fingerprints:
-    def __init__(self, files: SourceFiles) -> None:
+    def __init__(self, files: SourceFiles, findings: list[Finding]) -> None:
         self.files = files
         self._cache: dict[str, Optional[list[str]]] = {}
+        self._last: dict[str, int] = {}  # the last line each file needs a hash for
+        for finding in findings:
+            key = files.absolute(finding.path)
+            self._last[key] = max(self._last.get(key, 0), finding.line)
 
     def get(self, path: str, line: int) -> Optional[str]:
         key = self.files.absolute(path)
         if key not in self._cache:
             raw = self.files.raw(key)
             # the upload action reads the file as UTF-8 whatever its coding cookie says
-            self._cache[key] = line_hashes(raw.decode("utf-8", "replace")) if raw is not None else None
+            self._cache[key] = line_hashes(raw.decode("utf-8", "replace"), self._last.get(key)) \
+                if raw is not None else None
         hashes = self._cache[key]
         return hashes[line - 1] if hashes and 1 <= line <= len(hashes) else None
 
@@ -214,14 +222,14 @@ def render(report: Report) -> str:
     descriptors = [_not_checked_descriptor(), *(rule_descriptor(rule) for rule in RULES.values())]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     files = SourceFiles(report.root)
-    prints = _Fingerprints(files)
+    shown = [*report.findings, *(report.suppressed if report.show_suppressed else ())]
+    prints = _Fingerprints(files, shown)
 
     def state(finding: Finding) -> Optional[str]:
         if not report.baseline:
             return None
         return "unchanged" if finding.suppression and finding.suppression.kind == "baseline" else "new"
 
-    shown = [*report.findings, *(report.suppressed if report.show_suppressed else ())]
     results = [_result(f, index, files, prints, state(f)) for f in shown]
     run = {
         "tool": {"driver": {

@@ -3,6 +3,7 @@ columns and baseline digests need the text around a finding, which the workers d
 Only files with findings are read, each once."""
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ class SourceFiles:
         self.root = os.path.abspath(root or os.getcwd())
         self._raw: dict[str, Optional[bytes]] = {}
         self._lines: dict[str, Optional[list[str]]] = {}
+        self._cells: dict[str, Optional[list]] = {}
 
     def absolute(self, path: str) -> str:
         return os.path.normpath(path if os.path.isabs(path) else os.path.join(self.root, path))
@@ -45,6 +47,22 @@ class SourceFiles:
             self._lines[key] = LINE_BREAK.split(text) if text is not None else None
         return self._lines[key]
 
-    def line(self, path: str, number: int) -> Optional[str]:
-        lines = self.lines(path)
+    def line(self, path: str, number: int, cell: Optional[int] = None) -> Optional[str]:
+        """Line `number` of the file, or of notebook cell `cell` (1-based in `cells`)."""
+        lines = self.lines(path) if cell is None else self.cell_lines(path, cell)
         return lines[number - 1] if lines is not None and 1 <= number <= len(lines) else None
+
+    def cell_lines(self, path: str, cell: int) -> Optional[list[str]]:
+        key = self.absolute(path)
+        if key not in self._cells:
+            try:
+                cells = json.loads(self.raw(key) or b"").get("cells")
+            except (ValueError, AttributeError):
+                cells = None
+            self._cells[key] = cells if isinstance(cells, list) else None
+        cells = self._cells[key]
+        if cells is None or not 1 <= cell <= len(cells) or not isinstance(cells[cell - 1], dict):
+            return None
+        source = cells[cell - 1].get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        return LINE_BREAK.split(source) if isinstance(source, str) else None
