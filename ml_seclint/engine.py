@@ -28,6 +28,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     parsed: bool = False
     lines: int = 0
+    # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
+    module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
 
 
 def error_finding(path: str, reason: str, line: int = 1, column: int = 0) -> Finding:
@@ -86,6 +88,7 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
         result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
+    result.module = module
     if check_syntax:
         python_error = _compile_check(source, path)
         if python_error:
