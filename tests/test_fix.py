@@ -162,6 +162,14 @@ def test_noqa_suppressed_findings_are_never_fixed():
     assert fix_text(source, "t.py", SETTINGS, True, disable_noqa=True).text.count("weights_only") == 3
 
 
+def test_ml_seclint_ignore_comments_are_honoured_too():
+    source = ("import torch\na = torch.load(p)  # ml-seclint: ignore[MLS102] trusted local file\n"
+              "b = torch.load(p)\n")
+    result = fix_text(source, "t.py", SETTINGS, True)
+    assert result.text == source.replace("b = torch.load(p)", "b = torch.load(p, weights_only=True)")
+    assert [f.line for f in result.suppressed] == [2]
+
+
 def test_disabled_codes_are_not_fixed():
     source = "import torch\na = torch.load(p)\n"
     settings = Settings(ignore=("MLS102",))
@@ -419,6 +427,30 @@ def test_cli_diff_does_not_write(tmp_path):
                                 "1 finding(s) with an unsafe fix can be fixed with --fix --unsafe-fixes.\n")
     subprocess.run(["git", "apply", "-"], input=proc.stdout, text=True, cwd=tmp_path, check=True)
     assert (tmp_path / "m.py").read_text() == fixed(SAMPLE)
+
+
+def test_cli_diff_to_output_file_and_fail_on(tmp_path):
+    (tmp_path / "m.py").write_text("import yaml\ncfg = yaml.load(f)\n")
+    proc = run_cli("check", "--diff", "--output", "fix.patch", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stdout == ""  # something to fix
+    assert "+cfg = yaml.safe_load(f)" in (tmp_path / "fix.patch").read_text()
+    assert (tmp_path / "m.py").read_text() == "import yaml\ncfg = yaml.load(f)\n"
+    assert run_cli("check", "--fix", ".", cwd=tmp_path).returncode == 0
+    assert run_cli("check", "--diff", ".", cwd=tmp_path).returncode == 0  # nothing left
+
+
+def test_cli_fix_cannot_combine_with_since(tmp_path):
+    (tmp_path / "m.py").write_text("x = 1\n")
+    proc = run_cli("check", "--fix", "--since", "HEAD", ".", cwd=tmp_path)
+    assert proc.returncode == 2 and "cannot be combined with --since" in proc.stderr
+
+
+def test_cli_fix_then_write_baseline_records_what_remains(tmp_path):
+    (tmp_path / "m.py").write_text(SAMPLE)
+    proc = run_cli("check", "--fix", "--unsafe-fixes", "--write-baseline", "base.json", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "wrote 1 finding(s) to base.json" in proc.stderr  # only the unfixable one
+    assert run_cli("check", "--baseline", "base.json", ".", cwd=tmp_path).returncode == 0
 
 
 def test_cli_json_carries_fix_availability(tmp_path):
