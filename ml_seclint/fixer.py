@@ -8,7 +8,7 @@ they left unused -> the code must still parse with libcst and Python's `ast` (an
 original did). Rounds repeat until no applicable fix is left, nothing changes, or MAX_ROUNDS.
 If any round produces code that does not parse, nothing is applied and an MLS000 finding says why.
 
-Everything works on text (`fix_text`, `fix_source`), so the notebook adapter can fix cell by cell;
+Everything works on text (`fix_text`, `fix_source`; notebooks: ml_seclint/fix_notebook.py);
 `fix_file` adds the file handling: the original encoding (cookie or BOM) is used to write back,
 and libcst keeps every byte outside the edited nodes, CRLF included.
 """
@@ -50,7 +50,7 @@ class FixResult:
 
 def fix_source(text: str, path: str, settings: Settings, unsafe: bool = False,
                ) -> tuple[str, list[Finding], list[Finding]]:
-    """(new_text, fixed, remaining) for one module or notebook cell given as a string.
+    """(new_text, fixed, remaining) for one module given as a string.
 
     `unsafe` also applies unsafe fixes. On failure the text comes back unchanged, nothing is
     fixed and `remaining` holds an MLS000 finding saying why.
@@ -333,7 +333,7 @@ def check_and_fix(task: Any) -> Any:
     from ml_seclint.fixes import detached
     from ml_seclint.runner import CheckResult, check_file
 
-    if task.path.endswith(".ipynb"):  # fixed cell by cell by the notebook adapter, not here
+    if task.path.endswith(".ipynb"):  # not fixed yet: see fix_notebook.fix_notebook
         return check_file(dataclasses.replace(task, fix=False))
     outcome = fix_file(task.path, task.settings, task.unsafe_fixes, write=not task.diff,
                        disable_noqa=task.disable_noqa)
