@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --fix or --diff, also apply the unsafe fixes (they may change behaviour)")
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them (implies --fix)")
+    check.add_argument("--no-notebooks", action="store_true",
+                       help="do not check Jupyter notebooks (.ipynb) found in directories")
 
     rules = sub.add_parser("rules", help="list the rules with their guideline sections")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -276,6 +278,8 @@ def _with_flags(settings, args: argparse.Namespace):
         changes["select"] = tuple(args.select)
     if args.ignore is not None:
         changes["ignore"] = tuple(args.ignore)
+    if getattr(args, "no_notebooks", False):
+        changes["extra"] = {**settings.extra, "notebooks": False}
     return dataclasses.replace(settings, **changes) if changes else settings
 
 

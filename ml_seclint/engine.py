@@ -18,6 +18,7 @@ from ml_seclint.config import Settings
 from ml_seclint.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.rule import Finding, Rule
 from ml_seclint.traverse import walk
+from ml_seclint.secrets_table import scrub
 
 PARSE_ERROR = "MLS000"
 
@@ -33,6 +34,7 @@ class FileResult:
 
 
 def error_finding(path: str, reason: str, line: int = 1, column: int = 0) -> Finding:
+    reason = scrub(reason)  # an exception message may quote source text: never a key in full
     return Finding(PARSE_ERROR, f"file could not be checked: {reason}", max(line, 1), max(column, 0),
                    max(line, 1), max(column, 0), "medium", "high", path=path)
 

@@ -54,6 +54,10 @@ def _check(task: Task) -> CheckResult:
         from ml_seclint.fixer import check_and_fix
 
         return check_and_fix(task)
+    if task.path.endswith(".ipynb"):
+        from ml_seclint.notebooks import check_notebook
+
+        return check_notebook(task)
     text, error = read_text(task.path)
     if text is None:
         return CheckResult(task.path, [error] if error else [])
