@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
 from ml_seclint.config import Settings
-from ml_seclint.engine import PARSE_ERROR, FileResult, error_finding, lint_source
+from ml_seclint.engine import PARSE_ERROR, error_finding, lint_source
 from ml_seclint.rule import Finding, Rule
 from ml_seclint.secrets_table import (credential_name, find_keys, has_keyword, iter_lines,
                                       looks_secret)
@@ -46,7 +46,7 @@ class Cell:
     kind: str
     source: str
     outputs: list = field(default_factory=list)
-
+    language: str = "python"  # the notebook's kernel language
 
 @dataclass
 class Text:
@@ -91,6 +91,7 @@ def load(data: Union[bytes, str], path: str) -> tuple[Optional[list[Cell]], list
     raw_cells = notebook.get("cells")
     if not isinstance(raw_cells, list):
         return None, [error_finding(path, "not a valid nbformat 4 notebook: 'cells' is not a list")]
+    language = _language(notebook.get("metadata"))
     cells: list[Cell] = []
     errors: list[Finding] = []
     for index, raw in enumerate(raw_cells, 1):
@@ -104,8 +105,22 @@ def load(data: Union[bytes, str], path: str) -> tuple[Optional[list[Cell]], list
             errors.append(error)
             continue
         outputs = raw.get("outputs", [])
-        cells.append(Cell(index, kind, source, outputs if isinstance(outputs, list) else []))
+        cells.append(Cell(index, kind, source, outputs if isinstance(outputs, list) else [], language))
     return cells, errors
+
+
+def _language(metadata: Any) -> str:
+    """The kernel language from language_info or kernelspec; python when not stated."""
+    if not isinstance(metadata, dict):
+        return "python"
+    for table, key in (("language_info", "name"), ("kernelspec", "language")):
+        value = metadata.get(table, {}).get(key) if isinstance(metadata.get(table), dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower()
+    return "python"
+
+
+PYTHON_LANGUAGES = frozenset({"python", "python2", "python3", "ipython", "ipython2", "ipython3", "pypy3"})
 
 
 # -- IPython syntax -> Python ---------------------------------------------------------------------
@@ -203,6 +218,10 @@ def build_module(cells: Sequence[Cell], skip: frozenset = frozenset()) -> Module
             text = output_text(output)
             if text:
                 texts.append(Text(cell.index, 0, text, f"the stored output {number} of cell {cell.index}"))
+        if cell.language not in PYTHON_LANGUAGES:  # an R or Julia notebook: its code is text to us
+            if cell.source:
+                texts.append(Text(cell.index, 1, cell.source, f"a code cell (kernel language: {cell.language})"))
+            continue
         lines, magic = to_python(cell.source)
         for number, line in magic:
             texts.append(Text(cell.index, number, line, "a magic or shell command", shell=True))
@@ -264,7 +283,8 @@ class NotebookResult:
 
 
 def lint_notebook(data: Union[bytes, str], path: str, settings: Settings,
-                  rules: Optional[Sequence[type[Rule]]] = None, *, check_syntax: bool = False) -> NotebookResult:
+                  rules: Optional[Sequence[type[Rule]]] = None, *,
+                  check_syntax: bool = False) -> NotebookResult:
     cells, errors = load(data, path)
     if cells is None:
         return NotebookResult([], None, errors=errors)
@@ -286,7 +306,7 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
 
     broken = []
     for cell in cells:
-        if cell.kind != "code":
+        if cell.kind != "code" or cell.language not in PYTHON_LANGUAGES:
             continue
         lines, _ = to_python(cell.source)
         source = "\n".join(lines) + "\n"
@@ -365,7 +385,8 @@ def scan_texts(texts: Sequence[Text], path: str, rules: Sequence[type[Rule]]) ->
         if cred_rule is not None and text.shell:
             for number, offset, line in iter_lines(text.text):
                 for name, value, column in _env_assignments(line):
-                    if credential_name(name, environment=True) and looks_secret(value) and not find_keys(value):
+                    if credential_name(name, environment=True) and looks_secret(value) \
+                            and not find_keys(value):
                         message = credential_message(value, f'set as the environment variable "{name}"', None)
                         findings.append(_text_finding(cred_rule, message, text.cell, text.line + number - 1,
                                                       column, len(value), path))
@@ -420,7 +441,8 @@ def check_notebook(task: Any) -> Any:
     return CheckResult(task.path, findings, suppressed, lines)
 
 
-def _noqa_magic_lines(findings: list[Finding], module: Optional[Module]) -> tuple[list[Finding], list[Finding]]:
+def _noqa_magic_lines(findings: list[Finding],
+                      module: Optional[Module]) -> tuple[list[Finding], list[Finding]]:
     """`# noqa` on a magic or shell line (which became `pass`) still applies to that line."""
     from ml_seclint.suppress import NOQA_INLINE, _SEP
 

@@ -103,7 +103,6 @@ FORMATS: tuple[KeyFormat, ...] = (
 
 FORMATS_BY_ID = {f.id: f for f in FORMATS}
 KEYWORDS: tuple[str, ...] = tuple(sorted({k for f in FORMATS for k in f.keywords}))
-_KEYWORD_RE = re.compile("|".join(re.escape(k) for k in KEYWORDS))
 _BY_KEYWORD = {k: tuple(f for f in FORMATS if k in f.keywords) for k in KEYWORDS}
 
 # The fake samples: cycled through, keeping only the characters a segment allows.
@@ -168,12 +167,12 @@ def placeholder_key(value: str) -> bool:
 
 
 def has_keyword(text: str) -> bool:
-    return _KEYWORD_RE.search(text) is not None
+    return any(k in text for k in KEYWORDS)
 
 
 def find_keys(text: str) -> list[KeyMatch]:
     """Provider keys in `text` (placeholders and low-entropy look-alikes left out)."""
-    keywords = set(_KEYWORD_RE.findall(text))
+    keywords = [k for k in KEYWORDS if k in text]
     if not keywords:
         return []
     matches: list[KeyMatch] = []
@@ -194,6 +193,65 @@ def find_keys(text: str) -> list[KeyMatch]:
         if not kept or match.start >= kept[-1].end:
             kept.append(match)
     return kept
+
+
+@lru_cache(maxsize=None)
+def _loose(pattern: str) -> "re.Pattern[str]":
+    return re.compile(pattern)
+
+
+def may_hold_key(text: Union[str, bytes]) -> bool:
+    """File prefilter for MLS401: some format's pattern occurs (no boundaries, no entropy)."""
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    for keyword in (k for k in KEYWORDS if k in text):
+        if any(_loose(fmt.pattern).search(text) for fmt in _BY_KEYWORD[keyword]):
+            return True
+    return False
+
+
+# File prefilter for MLS402: an identifier that `credential_name` accepts (`api_key`, `HF_TOKEN`,
+# `"x-api-key"]`, not `pad_token` or `tokenizer_file`), bound by `=`, `:`, `==` or `: str =` to a
+# string literal or an UPPER_CASE constant (or an UPPER_CASE name followed by a string argument:
+# `setdefault("HF_TOKEN", "...")`), or a string passed first to a known SDK call. Candidates come
+# from str.find: a case-insensitive alternation regex would try every position of the file.
+_CREDENTIAL_WORDS = ("password", "passwd", "passphrase", "pwd", "secret", "credential", "key", "token",
+                     "authorization", "bearer", "pat")
+_CREDENTIAL_TAIL = re.compile(r"""(?P<rest>\w*)["']?\]?
+    (?:[ \t]*:[ \t]*[\w.\[\],|\ \t]*?=|[ \t]*[:=!]=?|(?P<comma>["'][ \t]*,))
+    [ \t]*(?:[rbuRBU]{0,2}["']|[A-Z][A-Z0-9_]{2,}\b)""", re.X)
+_SDK_CALLS = ("login(", "Client(", "ClientV2(", "Github(", "Auth(")
+_SDK_TAIL = re.compile(r"""[ \t]*[rbuRBU]{0,2}["']""")
+_SDK_KEYWORDS = ("wandb", "clearml", "Github")  # SDKs whose credential keyword is `key=` / `login_or_token=`
+
+
+def may_hold_credential(text: Union[str, bytes]) -> bool:
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    lower = text.lower()
+    for word in _CREDENTIAL_WORDS:
+        start = lower.find(word)
+        while start != -1:
+            end = start + len(word)
+            match = _CREDENTIAL_TAIL.match(text, end)
+            if match is not None:
+                begin = start
+                while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "_-"):
+                    begin -= 1
+                name = text[begin:match.end("rest")]
+                upper = name.isupper()
+                if (upper or not match.group("comma")) and (
+                        credential_name(name) or (upper and credential_name(name, environment=True))
+                        or (name in ("key", "login_or_token") and any(k in text for k in _SDK_KEYWORDS))):
+                    return True
+            start = lower.find(word, end)
+    for call in _SDK_CALLS:
+        start = text.find(call)
+        while start != -1:
+            if _SDK_TAIL.match(text, start + len(call)):
+                return True
+            start = text.find(call, start + len(call))
+    return False
 
 
 def redact(value: Union[str, bytes]) -> str:
@@ -230,7 +288,7 @@ def iter_lines(text: str) -> Iterator[tuple[int, int, str]]:
 
 # Words that make a name a credential on their own.
 SECRET_WORDS = frozenset({
-    "password", "passwd", "pwd", "passphrase", "secret", "secrets", "apikey", "credential",
+    "password", "passwd", "pwd", "passphrase", "secret", "apikey", "credential",
     "credentials", "authorization", "bearer",
 })
 # `<word>_key` and `<word>_token` are credentials for these words (and the providers below).
@@ -338,6 +396,7 @@ _PLACEHOLDER_WORDS = (
 )
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _WORDY = re.compile(r"^[a-z]+(?:[-_. ][a-z]+)*$")
+_PATHISH = re.compile(r"^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+/?$")  # v1/detect/secrets, org/model-name
 _FILE_SUFFIX = re.compile(r"\.(?:json|ya?ml|txt|pem|key|crt|cer|p12|pfx|env|ini|cfg|toml|gpg|asc|jks)$", re.I)
 _AUTH_SCHEME = re.compile(r"^(?:Bearer|Basic|Token|token|bearer|Bot|ApiKey)\s+(?=\S)")
 
@@ -355,15 +414,16 @@ def strip_auth_scheme(value: str) -> str:
 
 
 def looks_secret(value: str, *, relaxed: bool = False) -> bool:
-    """A literal that is plausibly a real credential: not empty, not a placeholder, no
-    whitespace, not a path, URL or environment variable name, and random-looking. `relaxed`
+    """A literal that is plausibly a real credential: not empty, ASCII (keys are; a placeholder in
+    another script such as "sk-여기에-본인키" is not), not a placeholder, no whitespace, not a
+    path, URL or environment variable name, and random-looking. `relaxed`
     (a known SDK credential parameter) drops the randomness test."""
     value = strip_auth_scheme(value.strip())
-    if len(value) < 8 or any(c.isspace() for c in value) or placeholder_value(value):
+    if len(value) < 8 or not value.isascii() or any(c.isspace() for c in value) or placeholder_value(value):
         return False
     if "://" in value or value.startswith(("/", "./", "../", "~", "$")) or _FILE_SUFFIX.search(value):
         return False
-    if _ENV_NAME.match(value) or _WORDY.match(value):
+    if _ENV_NAME.match(value) or _WORDY.match(value) or _PATHISH.match(value):
         return False
     if relaxed:
         return True

@@ -71,7 +71,8 @@ def test_check_notebook_cli_text():
     assert "checks/notebook_secrets.ipynb:cell 4:4:9: MLS102 " in proc.stdout
     assert "checks/notebook_secrets.ipynb:cell 3:1:23: MLS401 " in proc.stdout
     lines = [line for line in proc.stdout.splitlines() if "MLS" in line and ": MLS" in line]
-    assert all(re.match(r"^checks/notebook_secrets\.ipynb:cell \d+:\d+:\d+: MLS\d{3} ", line) for line in lines)
+    shape = re.compile(r"^checks/notebook_secrets\.ipynb:cell \d+:\d+:\d+: MLS\d{3} ")
+    assert all(shape.match(line) for line in lines)
 
 
 # -- one module, positions ----------------------------------------------------------------------------
@@ -99,7 +100,8 @@ def test_magics_and_shell_escapes_do_not_break_parsing():
         cell("%matplotlib inline\n%load_ext autoreload\nimport torch\n!nvidia-smi\n"),
         cell("%%time\nstate = torch.load(p)\n"),
         cell("%%bash\nfor f in *.pt; do echo $f; done\n"),
-        cell("files = !ls *.pt\ntorch.load?\n??torch.load\nfor f in files:\n    !echo {f}\n    torch.load(f)\n"),
+        cell("files = !ls *.pt\ntorch.load?\n??torch.load\n"
+             "for f in files:\n    !echo {f}\n    torch.load(f)\n"),
         cell("%%writefile helper.py\nimport torch\ntorch.load(x)\n"),
     )
     assert located(text) == [(2, 2, 8, "MLS102"), (4, 6, 4, "MLS102")]
@@ -112,6 +114,14 @@ def test_to_python_keeps_every_line_and_column():
     assert lines == ["pass", "x = 1  # %not a magic", "y = (a", "     % b)", "s = '''",
                      "!not a shell line", "'''", "z = ...", "  pass", ""]
     assert [n for n, _ in magic] == [1, 8, 9]
+
+
+def test_notebooks_in_other_languages_are_searched_for_keys_only():
+    hf = FORMATS_BY_ID["huggingface"].sample_key()
+    data = json.loads(notebook(cell("library(dplyr)\nx <- readRDS('m.rds')\n"),
+                               cell(f'Sys.setenv(HF_TOKEN = "{hf}")\n')))
+    data["metadata"] = {"kernelspec": {"language": "R", "name": "ir"}, "language_info": {"name": "R"}}
+    assert located(json.dumps(data)) == [(2, 1, 23, "MLS401")]
 
 
 def test_cell_numbers_count_markdown_and_raw_cells():

@@ -9,8 +9,7 @@ import pytest
 from ml_seclint.config import Settings
 from ml_seclint.engine import error_finding, lint_source
 from ml_seclint.registry import RULES
-from ml_seclint.secrets_table import (FORMATS, build_sample, credential_name, find_keys,
-                                      looks_secret, redact, scrub)
+from ml_seclint.secrets_table import FORMATS, credential_name, find_keys, looks_secret, redact, scrub
 
 from helpers import CHECKS, REPO, run_cli, run_flake8
 
@@ -111,10 +110,21 @@ def test_not_credential_names(name):
     "xxxxxxxxxxxxxxxx", "${OPENAI_API_KEY}", "OPENAI_API_KEY", "your-api-key-here", "dummy-token-123",
     "test_key_1234", "/run/secrets/api_key", "./keys/service.json", "https://example.org/token",
     "not a secret at all", "changeme", "[PAD]", "</s>",
+    # seen in public notebooks and examples
+    "sk-여기에-본인키", "your-openai-api-key", "dummy-key-for-agents-sdk", "not_used", "mock", "sk-proj",
+    "api_key", "dummy_key", "key-test", "ADD YOUR KEY.", "v1/detect/secrets",
 ])
 def test_values_that_are_not_secrets(value):
     assert not looks_secret(value)
     assert lint(f'api_key = "{value}"\n') == []
+
+
+def test_a_prefixless_provider_key_is_found_by_its_binding():
+    # DeepSeek keys (sk- and 32 hex) have no distinctive shape: the api_key= binding finds them
+    source = "from openai import OpenAI\nc = OpenAI(api_key='sk-' + '', base_url='x')\n" \
+             "d = OpenAI(api_key='sk-7e1f0c9a4b2d8e6f3a5c1b0d9e8f7a6b',\n" \
+             "           base_url='https://api.deepseek.com')\n"
+    assert pairs(lint(source)) == [(3, "MLS402")]
 
 
 def test_tokenizer_vocabulary_is_clean():

@@ -16,8 +16,8 @@ from ml_seclint.analysis.scopes import Scope
 from ml_seclint.fixes import UNSAFE, Fix
 from ml_seclint.rule import Rule
 from ml_seclint.secrets_table import (KEYWORDS, SDK_CREDENTIAL_PARAMS, KeyMatch, credential_name,
-                                      env_name, find_keys, has_keyword, looks_secret, redact,
-                                      strip_auth_scheme)
+                                      env_name, find_keys, has_keyword, looks_secret,
+                                      may_hold_credential, may_hold_key, redact, strip_auth_scheme)
 
 ENVIRON = frozenset({"os.environ"})
 ENV_SETTERS = frozenset({"os.environ.setdefault", "os.putenv"})
@@ -59,7 +59,8 @@ def key_message(keys: list[KeyMatch], where: str, advice: Optional[str] = None) 
     more = f" (and {len(keys) - 1} more key(s))" if len(keys) > 1 else ""
     advice = advice or (f"read it from the environment (os.environ[\"{first.env}\"]) or a secret "
                         f"manager")
-    return f"{first.provider} {first.kind} {redact(keys[0].value)} hardcoded in {where}{more}; revoke it and {advice}"
+    return (f"{first.provider} {first.kind} {redact(keys[0].value)} hardcoded in {where}{more}; "
+            f"revoke it and {advice}")
 
 
 def credential_message(value: str, label: str, env: Optional[str]) -> str:
@@ -90,6 +91,10 @@ class HardcodedProviderKey(SecretRule):
     severity = "high"
     confidence = "high"
     triggers = KEYWORDS
+
+    @classmethod
+    def wants(cls, text: Any) -> bool:
+        return may_hold_key(text)
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -190,18 +195,22 @@ class _Candidate:
 class HardcodedCredential(SecretRule):
     code = "MLS402"
     name = "hardcoded-credential"
-    summary = "a random-looking literal is bound to a credential (api_key=, password, token, os.environ[...KEY])"
+    summary = ("a random-looking literal is bound to a credential (api_key=, password, token, "
+               "os.environ[...KEY])")
     message = "a credential is hardcoded; read it from the environment or a secret manager"
     severity = "medium"
     confidence = "medium"
+    # a superset of secrets_table.CREDENTIAL_TEXT, the finer prefilter
     triggers = (
-        "password", "Password", "PASSWORD", "passwd", "PASSWD", "passphrase", "pwd", "PWD",
-        "secret", "Secret", "SECRET", "credential", "Credential", "CREDENTIAL",
-        "apikey", "apiKey", "ApiKey", "APIKEY", "_key", "_KEY", "-key", "-Key", "-KEY",
-        "AccessKey", "accessKey", "PrivateKey", "privateKey", "authKey", "AuthKey",
-        "token", "Token", "TOKEN", "_PAT", "_pat", "Authorization", "authorization", "Bearer",
-        "bearer", "wandb", "cohere", "github", "HTTPBasicAuth", "HTTPDigestAuth", "clearml",
+        "key", "Key", "KEY", "token", "Token", "TOKEN", "secret", "Secret", "SECRET", "pass", "Pass",
+        "PASS", "pwd", "Pwd", "PWD", "credential", "Credential", "CREDENTIAL", "uthorization",
+        "UTHORIZATION", "earer", "EARER", "_pat", "_Pat", "_PAT", "login(", "Client(", "ClientV2(",
+        "Github(", "Auth(",
     )
+
+    @classmethod
+    def wants(cls, text: Any) -> bool:
+        return may_hold_credential(text)
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
