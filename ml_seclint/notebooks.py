@@ -17,6 +17,7 @@ one MLS000 finding for that cell, and the other cells are still checked.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class Text:
     text: str
     where: str  # how messages name it
     shell: bool = False  # a magic or shell line: `%env` / `export` assignments count
+    anchor: int = 0  # a stored output: the length of its cell's first line, where it is reported
 
 
 @dataclass
@@ -101,7 +103,7 @@ def load(data: Union[bytes, str], path: str) -> tuple[Optional[list[Cell]], list
         kind = raw.get("cell_type") if isinstance(raw, dict) else None
         if not isinstance(source, str) or not isinstance(kind, str):
             error = error_finding(path, f"cell {index} is malformed (no cell_type or source); it was skipped")
-            error.cell = index
+            error.cell, error.end_column = index, 1
             errors.append(error)
             continue
         outputs = raw.get("outputs", [])
@@ -217,7 +219,9 @@ def build_module(cells: Sequence[Cell], skip: frozenset = frozenset()) -> Module
         for number, output in enumerate(cell.outputs, 1):
             text = output_text(output)
             if text:
-                texts.append(Text(cell.index, 0, text, f"the stored output {number} of cell {cell.index}"))
+                first = _NEWLINE.split(cell.source, 1)[0]
+                texts.append(Text(cell.index, 0, text, f"the stored output {number} of cell {cell.index}",
+                                  anchor=len(first)))
         if cell.language not in PYTHON_LANGUAGES:  # an R or Julia notebook: its code is text to us
             if cell.source:
                 texts.append(Text(cell.index, 1, cell.source, f"a code cell (kernel language: {cell.language})"))
@@ -317,12 +321,12 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
             message = re.sub(r"error at \d+:\d+: ", "", exc.message)
             error = error_finding(path, f"syntax error in cell {cell.index}: {message}; the other "
                                         f"cells were checked", line, column)
-            error.cell = cell.index
+            error.cell, error.end_column = cell.index, column + 1
             errors.append(error)
             broken.append(cell.index)
         except Exception as exc:  # noqa: BLE001 - parser bugs: skip the cell, keep the rest
             error = error_finding(path, f"cell {cell.index} could not be parsed: {type(exc).__name__}")
-            error.cell = cell.index
+            error.cell, error.end_column = cell.index, 1
             errors.append(error)
             broken.append(cell.index)
     return broken
@@ -374,7 +378,7 @@ def scan_texts(texts: Sequence[Text], path: str, rules: Sequence[type[Rule]]) ->
                 first_line = text.text.count("\n", 0, keys[0].start) + 1
                 message = key_message(keys, f"{text.where} (line {first_line})",
                                       "clear the notebook's outputs before sharing it")
-                findings.append(_text_finding(key_rule, message, text.cell, 1, 0, 0, path))
+                findings.append(_text_finding(key_rule, message, text.cell, 1, 0, max(text.anchor, 1), path))
             for key in keys if text.line else ():
                 line = text.text.count("\n", 0, key.start)
                 column = key.start - (text.text.rfind("\n", 0, key.start) + 1)
@@ -414,9 +418,10 @@ def _text_finding(rule: type[Rule], message: str, cell: int, line: int, column: 
 # -- the CLI's per-file check -------------------------------------------------------------------------
 
 def check_notebook(task: Any) -> Any:
-    """runner.check_file for a notebook: read, lint, `# noqa` (in code cells), map to cells."""
-    from ml_seclint.runner import CheckResult
-    from ml_seclint.suppress import apply_noqa
+    """runner.check_file for a notebook: read, lint, suppression comments (`# noqa`,
+    `# ml-seclint: ignore`) in code cells and on magic lines, map to cells."""
+    from ml_seclint.fixes import detached
+    from ml_seclint.runner import CheckResult, select_findings
 
     try:
         with open(task.path, "rb") as fh:
@@ -424,39 +429,39 @@ def check_notebook(task: Any) -> Any:
     except OSError as exc:
         return CheckResult(task.path, [error_finding(task.path, f"cannot read file: {exc.strerror or exc}")])
     result = lint_notebook(data, task.path, task.settings, check_syntax=True)
-    enabled = [f for f in result.findings if task.settings.code_enabled(f.code, task.path)]
-    suppressed: list[Finding] = []
-    if not task.disable_noqa and result.module is not None:
-        enabled, suppressed = apply_noqa(enabled, result.module.source)
-    findings = result.errors + result.located(enabled) + [
-        f for f in result.text_findings if task.settings.code_enabled(f.code, task.path)]
-    if not task.disable_noqa:
-        findings, quiet = _noqa_magic_lines(findings, result.module)
-        suppressed.extend(quiet)
-    result.located(suppressed)
+    module = result.module
+    enabled = lambda f: task.settings.code_enabled(f.code, task.path)  # noqa: E731
+    if module is None:
+        return CheckResult(task.path, [f for f in result.errors if enabled(f)])
+    # code findings: suppression comments as in a .py file, on the joined module
+    findings, suppressed = select_findings(result.findings, module.source, task.path, task.settings,
+                                           task.disable_noqa)
+    # findings on magic and shell lines: the comments of the original lines, at the same places
+    magic = {(t.cell, t.line) for t in module.texts if t.shell}
+    on_magic = [f for f in result.text_findings if (f.cell, f.line) in magic]
+    elsewhere = [f for f in result.text_findings if (f.cell, f.line) not in magic and enabled(f)]
+    for finding in on_magic:
+        finding.line = finding.end_line = module.cell_lines[finding.cell][finding.line - 1]
+        finding.cell = None
+    kept, quiet = select_findings(on_magic, magic_source(module), task.path, task.settings,
+                                  task.disable_noqa)
+    findings = result.errors + result.located(findings + kept) + elsewhere
+    suppressed = result.located(suppressed + quiet)
     findings.sort(key=lambda f: (f.cell or 0, f.line, f.column, f.code))
     for finding in (*findings, *suppressed):
-        finding.node = None
-    lines = result.module.source.count("\n") if result.module is not None else 0
-    return CheckResult(task.path, findings, suppressed, lines)
+        finding.node = None  # libcst nodes stay in the worker
+        finding.fix = detached(finding.fix)
+        if getattr(finding, "suppression", None) is not None and finding.suppression.line:
+            cell, line = module.line_map[min(finding.suppression.line, len(module.line_map)) - 1]
+            finding.suppression = dataclasses.replace(finding.suppression, line=line)
+    return CheckResult(task.path, findings, suppressed, module.source.count("\n"))
 
 
-def _noqa_magic_lines(findings: list[Finding],
-                      module: Optional[Module]) -> tuple[list[Finding], list[Finding]]:
-    """`# noqa` on a magic or shell line (which became `pass`) still applies to that line."""
-    from ml_seclint.suppress import NOQA_INLINE, _SEP
-
-    if module is None:
-        return findings, []
-    magic = {(t.cell, t.line): t.text for t in module.texts if t.shell}
-    kept, dropped = [], []
-    for finding in findings:
-        text = magic.get((finding.cell, finding.line))
-        match = NOQA_INLINE.search(text) if text else None
-        if match is not None:
-            codes = [c for c in _SEP.split(match.group("codes") or "") if c]
-            if not codes or finding.code.startswith(tuple(codes)):
-                dropped.append(finding)
-                continue
-        kept.append(finding)
-    return kept, dropped
+def magic_source(module: Module) -> str:
+    """The joined module with each neutralised magic or shell line put back in its place: where
+    a suppression comment on such a line is found."""
+    lines = module.source.split("\n")
+    for text in module.texts:
+        if text.shell:
+            lines[module.cell_lines[text.cell][text.line - 1] - 1] = text.text
+    return "\n".join(lines)

@@ -254,6 +254,26 @@ def may_hold_credential(text: Union[str, bytes]) -> bool:
     return False
 
 
+class TextTest:
+    """A prefilter test in the form `engine.active_rules` takes a trigger: `.search(text)` returns
+    None for no. The engine caches the answer per file, so a rule may pair it with each of its
+    cheap trigger words: `("hf_", KEY_TEXT)`."""
+
+    def __init__(self, name: str, test) -> None:
+        self.name = name
+        self.test = test
+
+    def search(self, text: Union[str, bytes]) -> Optional[bool]:
+        return True if self.test(text) else None
+
+    def __repr__(self) -> str:
+        return f"TextTest({self.name})"
+
+
+KEY_TEXT = TextTest("provider key", may_hold_key)
+CREDENTIAL_TEXT = TextTest("credential binding", may_hold_credential)
+
+
 def redact(value: Union[str, bytes]) -> str:
     """`sk-p…(164 chars)`: never more than a quarter of the value, at most four characters."""
     if isinstance(value, bytes):

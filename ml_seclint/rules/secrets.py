@@ -15,9 +15,9 @@ from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant
 from ml_seclint.analysis.scopes import Scope
 from ml_seclint.fixes import UNSAFE, Fix
 from ml_seclint.rule import Rule
-from ml_seclint.secrets_table import (KEYWORDS, SDK_CREDENTIAL_PARAMS, KeyMatch, credential_name,
-                                      env_name, find_keys, has_keyword, looks_secret,
-                                      may_hold_credential, may_hold_key, redact, strip_auth_scheme)
+from ml_seclint.secrets_table import (CREDENTIAL_TEXT, KEY_TEXT, KEYWORDS, SDK_CREDENTIAL_PARAMS,
+                                      KeyMatch, credential_name, env_name, find_keys, has_keyword,
+                                      looks_secret, redact, strip_auth_scheme)
 
 ENVIRON = frozenset({"os.environ"})
 ENV_SETTERS = frozenset({"os.environ.setdefault", "os.putenv"})
@@ -90,11 +90,8 @@ class HardcodedProviderKey(SecretRule):
     message = "a provider API key is hardcoded; revoke it and read it from the environment"
     severity = "high"
     confidence = "high"
-    triggers = KEYWORDS
-
-    @classmethod
-    def wants(cls, text: Any) -> bool:
-        return may_hold_key(text)
+    # a keyword, then the keyword's own patterns over the file (secrets_table.may_hold_key)
+    triggers = tuple((keyword, KEY_TEXT) for keyword in KEYWORDS)
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -200,17 +197,12 @@ class HardcodedCredential(SecretRule):
     message = "a credential is hardcoded; read it from the environment or a secret manager"
     severity = "medium"
     confidence = "medium"
-    # a superset of secrets_table.CREDENTIAL_TEXT, the finer prefilter
-    triggers = (
+    # a cheap word, then a credential name bound to a literal (secrets_table.may_hold_credential)
+    triggers = tuple((word, CREDENTIAL_TEXT) for word in (
         "key", "Key", "KEY", "token", "Token", "TOKEN", "secret", "Secret", "SECRET", "pass", "Pass",
         "PASS", "pwd", "Pwd", "PWD", "credential", "Credential", "CREDENTIAL", "uthorization",
         "UTHORIZATION", "earer", "EARER", "_pat", "_Pat", "_PAT", "login(", "Client(", "ClientV2(",
-        "Github(", "Auth(",
-    )
-
-    @classmethod
-    def wants(cls, text: Any) -> bool:
-        return may_hold_credential(text)
+        "Github(", "Auth("))
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
