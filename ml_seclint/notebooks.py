@@ -3,8 +3,8 @@
 The code cells are joined into one module, so an import in the first cell resolves a call in a
 later one, and the engine runs once. IPython syntax is neutralised line by line without moving
 any other line or column: a line magic, shell escape or help line (`%time`, `!pip`, `obj?`)
-becomes `pass` at the same indentation (`x = !ls` keeps its target: `x = ...`), and a cell magic
-that is not Python (`%%bash`, `%%writefile`) becomes blank lines. A line map takes every finding
+becomes a blank line (inside a block: `pass` at the same indentation; `x = !ls` keeps its target:
+`x = ...`), and a cell magic that is not Python (`%%bash`, `%%writefile`) becomes blank lines. A line map takes every finding
 back to its cell (1-based position in the notebook's `cells` list, markdown cells included) and
 its line in that cell.
 
@@ -29,7 +29,6 @@ from ml_seclint.rule import Finding, Rule
 from ml_seclint.secrets_table import (credential_name, find_keys, has_keyword, iter_lines,
                                       looks_secret)
 
-SUFFIX = ".ipynb"
 # cell magics whose body is Python
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3",
                                 "pypy", "memit", "lprun", "cython_inline"})
@@ -48,6 +47,7 @@ class Cell:
     source: str
     outputs: list = field(default_factory=list)
     language: str = "python"  # the notebook's kernel language
+
 
 @dataclass
 class Text:
@@ -187,7 +187,7 @@ def to_python(source: str) -> tuple[list[str], list[tuple[int, str]]]:
             magic = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
             return [""] * len(lines), magic
         magic.append((first + 1, lines[first]))
-        lines[first] = "pass"
+        lines[first] = ""
     state = _LineState()
     out: list[str] = []
     for number, line in enumerate(lines, 1):
@@ -197,7 +197,9 @@ def to_python(source: str) -> tuple[list[str], list[tuple[int, str]]]:
             assign = _MAGIC_ASSIGN.match(stripped)
             if stripped.startswith(("%", "!", "?")) or _HELP.match(stripped):
                 magic.append((number, line))
-                line = indent + "pass"
+                # a blank line at the top level (so a fix's import still lands among the cell's
+                # imports), `pass` inside a block (which must not become empty)
+                line = indent + "pass" if indent else ""
             elif assign:
                 magic.append((number, line))
                 line = f"{indent}{assign.group('target')} = ..."
@@ -224,7 +226,8 @@ def build_module(cells: Sequence[Cell], skip: frozenset = frozenset()) -> Module
                                   anchor=len(first)))
         if cell.language not in PYTHON_LANGUAGES:  # an R or Julia notebook: its code is text to us
             if cell.source:
-                texts.append(Text(cell.index, 1, cell.source, f"a code cell (kernel language: {cell.language})"))
+                where = f"a code cell (kernel language: {cell.language})"
+                texts.append(Text(cell.index, 1, cell.source, where))
             continue
         lines, magic = to_python(cell.source)
         for number, line in magic:

@@ -111,7 +111,7 @@ def test_to_python_keeps_every_line_and_column():
     source = ("%pip install x\nx = 1  # %not a magic\ny = (a\n     % b)\ns = '''\n!not a shell line\n'''\n"
               "z = !ls\n  %time f()\n")
     lines, magic = to_python(source)
-    assert lines == ["pass", "x = 1  # %not a magic", "y = (a", "     % b)", "s = '''",
+    assert lines == ["", "x = 1  # %not a magic", "y = (a", "     % b)", "s = '''",
                      "!not a shell line", "'''", "z = ...", "  pass", ""]
     assert [n for n, _ in magic] == [1, 8, 9]
 
