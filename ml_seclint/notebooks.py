@@ -4,9 +4,9 @@ The code cells are joined into one module, so an import in the first cell resolv
 later one, and the engine runs once. IPython syntax is neutralised line by line without moving
 any other line or column: a line magic, shell escape or help line (`%time`, `!pip`, `obj?`)
 becomes a blank line (inside a block: `pass` at the same indentation; `x = !ls` keeps its target:
-`x = ...`), and a cell magic that is not Python (`%%bash`, `%%writefile`) becomes blank lines. A line map takes every finding
-back to its cell (1-based position in the notebook's `cells` list, markdown cells included) and
-its line in that cell.
+`x = ...`), and a cell magic that is not Python (`%%bash`, `%%writefile`) becomes blank lines.
+A line map takes every finding back to its cell (1-based position in the notebook's `cells`
+list, markdown cells included) and its line in that cell.
 
 The text the engine never sees is still searched for provider keys (MLS401): magic and shell
 lines, non-Python cell magics, markdown and raw cells, and the stored outputs of code cells.
