@@ -393,7 +393,7 @@ def scan_texts(texts: Sequence[Text], path: str, rules: Sequence[type[Rule]]) ->
             for number, offset, line in iter_lines(text.text):
                 for name, value, column in _env_assignments(line):
                     if credential_name(name, environment=True) and looks_secret(value) \
-                            and not find_keys(value):
+                            and not (key_rule is not None and find_keys(value)):
                         message = credential_message(value, f'set as the environment variable "{name}"', None)
                         findings.append(_text_finding(cred_rule, message, text.cell, text.line + number - 1,
                                                       column, len(value), path))

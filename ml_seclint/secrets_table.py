@@ -222,6 +222,7 @@ _CREDENTIAL_TAIL = re.compile(r"""(?P<rest>\w*)["']?\]?
     [ \t]*(?:[rbuRBU]{0,2}["']|[A-Z][A-Z0-9_]{2,}\b)""", re.X)
 _SDK_CALLS = ("login(", "Client(", "ClientV2(", "Github(", "Auth(")
 _SDK_TAIL = re.compile(r"""[ \t]*[rbuRBU]{0,2}["']""")
+_AUTH_TAIL = re.compile(r"""[^)\n]*?,[ \t]*[rbuRBU]{0,2}["']""")  # HTTPBasicAuth(user, "...")
 _SDK_KEYWORDS = ("wandb", "clearml", "Github")  # SDKs whose credential keyword is `key=` / `login_or_token=`
 
 
@@ -248,7 +249,8 @@ def may_hold_credential(text: Union[str, bytes]) -> bool:
     for call in _SDK_CALLS:
         start = text.find(call)
         while start != -1:
-            if _SDK_TAIL.match(text, start + len(call)):
+            if _SDK_TAIL.match(text, start + len(call)) or \
+                    (call == "Auth(" and _AUTH_TAIL.match(text, start + len(call))):
                 return True
             start = text.find(call, start + len(call))
     return False

@@ -289,3 +289,23 @@ def test_a_crash_in_a_secrets_rule_withholds_its_details(monkeypatch):
     for finding in findings:
         assert "Tr0ub4dor" not in finding.message and "leakedValue" not in finding.message
         assert "details withheld" in finding.message
+
+
+@pytest.mark.parametrize("source", [
+    "import requests.auth\nauth = requests.auth.HTTPBasicAuth(user, 'Kq8Ws2Ed5Rf9Tg')\n",
+    "headers['Authorization'] = 'Bearer Nq4Wd8Yx2Zc6Vb1Mf5Kg9Hj'\n",
+    "import os\nos.environ.update({'HF_TOKEN': 'Rt6Yu8Io0Pa2Sd4Fg7Hj'})\n",
+    "import wandb\nwandb.login(key='aaaa1111bbbb')\n",
+    "class C:\n    client_secret: str = 'Jd7Fk3Ls9Qp2Wm6Xn4Bv'\n",
+    "def f(password='Hy6Tg2Rf8Ed4Ws1Qa9Z'):\n    pass\n",
+])
+def test_the_file_prefilter_lets_credential_bindings_through(source):
+    assert pairs(lint(source)) and all(code == "MLS402" for _, code in pairs(lint(source)))
+
+
+def test_the_file_prefilter_skips_tokenizer_code():
+    from ml_seclint.engine import active_rules
+
+    source = ("class Tok:\n    def __init__(self, bos_token='<s>', unk_token='<unk>', pad_token='<pad>'):\n"
+              "        self.tokenizer_file = 'tokenizer.json'\n        x = {'pad_token': '[PAD]'}\n")
+    assert active_rules(source, [RULES["MLS402"], RULES["MLS401"]]) == []
