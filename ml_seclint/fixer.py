@@ -293,7 +293,7 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
         new_data = result.text.encode(encoding)
     except (UnicodeError, ValueError) as exc:
         return _unchanged(outcome, settings, disable_noqa, _error(path, f"fixes not applied: {exc}"))
-    outcome.diff = unified_diff(text, result.text, path)
+    outcome.diff = _redact_secrets(unified_diff(text, result.text, path), result)
     if write:
         try:
             with open(path, "wb") as fh:
@@ -324,6 +324,24 @@ def unified_diff(old: str, new: str, path: str) -> str:
     for line in difflib.unified_diff(_LINES.findall(old), _LINES.findall(new), f"a/{path}", f"b/{path}"):
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _redact_secrets(diff: str, result: FixResult) -> str:
+    """A diff is output too: the values MLS4xx found (fixed or not) and any provider-shaped key
+    are shown redacted, even though that keeps the patch from applying to those lines."""
+    from ml_seclint.secrets_table import redact, scrub
+
+    for finding in (*result.fixed, *result.remaining, *result.suppressed):
+        if not finding.code.startswith("MLS4"):
+            continue
+        pending = [finding.node]
+        while pending:  # a key split over implicitly concatenated parts: redact every part
+            node = pending.pop()
+            if isinstance(node, cst.ConcatenatedString):
+                pending += [node.left, node.right]
+            elif isinstance(node, cst.SimpleString) and len(node.raw_value) >= 8:
+                diff = diff.replace(node.raw_value, redact(node.raw_value))
+    return scrub(diff)
 
 
 def check_and_fix(task: Any) -> Any:

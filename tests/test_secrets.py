@@ -268,6 +268,14 @@ def test_no_output_contains_a_full_secret(outputs):
             assert secret not in text, f"{name} shows a secret in full: {redact(secret)}"
 
 
+def test_diff_redacts_the_secrets_it_removes():
+    proc = run_cli("check", "--diff", "--unsafe-fixes", *[str(p.relative_to(REPO)) for p in SECRET_FILES[:2]])
+    removed = [line for line in proc.stdout.splitlines() if line.startswith("-") and "expect: MLS4" in line]
+    assert len(removed) > 20 and all("…(" in line for line in removed)
+    for secret in full_secrets():
+        assert secret not in proc.stdout + proc.stderr, f"--diff shows a secret in full: {redact(secret)}"
+
+
 def test_errors_are_scrubbed():
     key = FORMATS[1].sample_key()
     finding = error_finding("x.py", f"internal error: ValueError: bad value {key!r}")
