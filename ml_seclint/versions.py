@@ -62,3 +62,16 @@ def dependency_floor(project: dict, package: str) -> Optional[tuple[int, ...]]:
 def version_at_least(value: Any, floor: tuple[int, ...]) -> bool:
     version = parse_version(value) if isinstance(value, str) else value
     return version is not None and tuple(version) >= floor
+
+
+def requires_python_floor(project: dict) -> Optional[tuple[int, ...]]:
+    """The lowest Python the project supports: `[project] requires-python` (e.g. ">=3.10"), or
+    poetry's `python` dependency (e.g. "^3.10"). None when it is not declared or has no lower
+    bound."""
+    spec = project.get("requires-python")
+    if isinstance(spec, str):
+        return _lower_bound(spec)
+    python = project.get("_poetry", {}).get("dependencies", {}).get("python")
+    if isinstance(python, str):
+        return _lower_bound(python)
+    return None

@@ -111,9 +111,15 @@ def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
     if isinstance(expr, cst.FormattedString):
         head = []
         for part in expr.parts:
-            if not isinstance(part, cst.FormattedStringText):
+            if isinstance(part, cst.FormattedStringText):
+                head.append(part.value)
+                continue
+            # f"{BASE_URL}/x": a plain replacement field holding a string constant is known text
+            value = literal(part.expression, scope) \
+                if part.format_spec is None and part.conversion is None else UNKNOWN
+            if not isinstance(value, str):
                 break
-            head.append(part.value)
+            head.append(value)
         return "".join(head) or None
     if isinstance(expr, cst.ConcatenatedString):
         left = string_prefix(expr.left, scope)
@@ -122,6 +128,9 @@ def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
         full = expr.evaluated_value
         return full if isinstance(full, str) else left
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        left = literal(expr.left, scope)
+        if isinstance(left, str):  # BASE_URL + "/x": the whole left side is known
+            return left + (string_prefix(expr.right, scope) or "")
         return string_prefix(expr.left, scope)
     return None
 

@@ -1,0 +1,55 @@
+"""MLS201 trust-remote-code: hub loaders told to import and run the repository's Python files.
+
+Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
+look-alike that must not be. Repository ids here are parameters or pinned, so MLS203/MLS204
+stay out of the way.
+"""
+import datasets
+import transformers
+from datasets import load_dataset
+from sentence_transformers import SentenceTransformer
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, pipeline
+from vllm import LLM
+
+TRUST = True
+DONT_TRUST = False
+HUB_KWARGS = {"trust_remote_code": True, "device_map": "auto"}
+SAFE_KWARGS = {"trust_remote_code": False}
+LOAD_OPTIONS = dict(trust_remote_code=True)
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def load(model_id, dataset_id, flag, **kwargs):
+    model = AutoModelForCausalLM.from_pretrained(model_id, trust_remote_code=True)  # expect: MLS201
+    tok = AutoTokenizer.from_pretrained(model_id, trust_remote_code=TRUST)  # expect: MLS201
+    cfg = AutoConfig.from_pretrained(model_id, **HUB_KWARGS)  # expect: MLS201
+    cfg = transformers.AutoConfig.from_pretrained(model_id, **{"trust_remote_code": True})  # expect: MLS201
+    cfg = AutoConfig.from_pretrained(model_id, **LOAD_OPTIONS)  # expect: MLS201
+    gen = pipeline("text-generation", model=model_id, trust_remote_code=True)  # expect: MLS201
+    gen = pipeline("text-generation", model=model_id, model_kwargs={"trust_remote_code": True})  # expect: MLS201
+    ds = load_dataset(dataset_id, trust_remote_code=True)  # expect: MLS201
+    ds = datasets.load_dataset(dataset_id, split="train", trust_remote_code=1)  # expect: MLS201
+    enc = SentenceTransformer(model_id, trust_remote_code=True)  # expect: MLS201
+    llm = LLM(model=model_id, trust_remote_code=True)  # expect: MLS201
+    model = AutoModelForCausalLM.from_pretrained(  # expect: MLS201
+        model_id,
+        torch_dtype="auto",
+        trust_remote_code=True,
+    )
+    return model, tok, cfg, gen, ds, enc, llm
+
+
+def load_safely(model_id, dataset_id, flag, **kwargs):
+    model = AutoModelForCausalLM.from_pretrained(model_id)  # ok
+    model = AutoModelForCausalLM.from_pretrained(model_id, trust_remote_code=False)  # ok
+    tok = AutoTokenizer.from_pretrained(model_id, trust_remote_code=DONT_TRUST)  # ok
+    cfg = AutoConfig.from_pretrained(model_id, **SAFE_KWARGS)  # ok
+    cfg = AutoConfig.from_pretrained(model_id, trust_remote_code=flag)  # ok: unresolvable, not guessed
+    cfg = AutoConfig.from_pretrained(model_id, **kwargs)  # ok: unresolvable **kwargs
+    gen = pipeline("text-generation", model=model_id, model_kwargs={"torch_dtype": "auto"})  # ok
+    ds = load_dataset(dataset_id, trust_remote_code=None)  # ok
+    return model, tok, cfg, gen, ds
+
+
+def trust_remote_code_default(name, trust_remote_code=True):  # ok: a parameter default, not a call
+    return name

@@ -1,0 +1,80 @@
+"""MLS203 unpinned-hub-download: hub models and datasets fetched without revision=.
+
+Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
+look-alike that must not be.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+import datasets
+import transformers
+from datasets import load_dataset
+from diffusers import DiffusionPipeline
+from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub import snapshot_download as fetch_repo
+from peft import PeftModel
+from sentence_transformers import CrossEncoder, SentenceTransformer
+from transformers import AutoModel, AutoTokenizer, pipeline
+
+from mylib import load_dataset as my_load_dataset
+
+MODEL_ID = "google-bert/bert-base-uncased"
+MODEL_SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
+MODEL_DIR = "./checkpoints/bert"
+NO_REVISION = None
+
+
+def download():
+    model = AutoModel.from_pretrained("bert-base-uncased")  # expect: MLS203
+    tok = transformers.AutoTokenizer.from_pretrained(MODEL_ID)  # expect: MLS203
+    tok = AutoTokenizer.from_pretrained(MODEL_ID, revision=NO_REVISION)  # expect: MLS203
+    pipe = DiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", torch_dtype="auto")  # expect: MLS203
+    clf = pipeline("text-classification", model="distilbert/distilbert-base-uncased-finetuned-sst-2-english")  # expect: MLS203
+    clf = transformers.pipeline("sentiment-analysis", "cardiffnlp/twitter-roberta-base-sentiment")  # expect: MLS203
+    path = hf_hub_download(repo_id="TheBloke/Llama-2-7B-GGUF", filename="llama-2-7b.Q4_K_M.gguf")  # expect: MLS203
+    path = hf_hub_download("openai/clip-vit-base-patch32", "config.json")  # expect: MLS203
+    folder = fetch_repo(repo_id="stabilityai/sdxl-turbo")  # expect: MLS203
+    folder = HfApi().snapshot_download("Qwen/Qwen2.5-0.5B")  # expect: MLS203
+    squad = load_dataset("squad")  # expect: MLS203
+    squad = datasets.load_dataset("rajpurkar/squad", split="train")  # expect: MLS203
+    encoder = SentenceTransformer("all-MiniLM-L6-v2")  # expect: MLS203
+    ranker = CrossEncoder("cross-encoder/ms-marco-MiniLM-L-6-v2")  # expect: MLS203
+    lora = PeftModel.from_pretrained(model, "tloen/alpaca-lora-7b")  # expect: MLS203
+    return model, tok, pipe, clf, path, folder, squad, encoder, ranker, lora
+
+
+def local_or_pinned(model_id, run_dir, base):
+    model = AutoModel.from_pretrained("bert-base-uncased", revision=MODEL_SHA)  # ok
+    model = AutoModel.from_pretrained(MODEL_ID, revision="86b5e0934494bd15c9632b12f734a8a67f723594")  # ok
+    model = AutoModel.from_pretrained("./checkpoints/bert")  # ok: local path
+    model = AutoModel.from_pretrained("/models/bert")  # ok: local path
+    model = AutoModel.from_pretrained("~/models/bert")  # ok: local path
+    model = AutoModel.from_pretrained("../bert")  # ok: local path
+    model = AutoModel.from_pretrained(MODEL_DIR)  # ok: a constant local path
+    model = AutoModel.from_pretrained("outputs/run1/final")  # ok: a nested directory is not a repo id
+    model = AutoModel.from_pretrained(os.path.join(run_dir, "best"))  # ok
+    model = AutoModel.from_pretrained(Path(run_dir) / "best")  # ok
+    model = AutoModel.from_pretrained(Path("models"))  # ok
+    model = AutoModel.from_pretrained(f"{run_dir}/best")  # ok: unresolvable
+    model = AutoModel.from_pretrained(model_id)  # ok: unresolvable (strict-pinning reports it)
+    model = AutoModel.from_pretrained("bert-base-uncased", local_files_only=True)  # ok: no download
+    lora = PeftModel.from_pretrained(base, run_dir)  # ok: unresolvable
+    clf = pipeline("text-classification")  # ok: the task default is pinned by transformers
+    clf = pipeline("text-classification", model=model)  # ok: a model object
+    data = load_dataset("json", data_files="train.jsonl")  # ok: packaged builder, local files
+    data = load_dataset("csv", data_files={"train": "train.csv"})  # ok
+    data = load_dataset("./scripts/my_dataset.py")  # ok
+    data = my_load_dataset("squad")  # ok: another library
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        model = AutoModel.from_pretrained(tmp)  # ok: a temporary directory
+    return model, lora, clf, data
+
+
+def snapshot_download(repo_id):
+    return repo_id
+
+
+def shadowed():
+    return snapshot_download("org/name")  # ok: the local function above

@@ -1,0 +1,56 @@
+"""MLS301 download-without-integrity-check: weights and datasets fetched with no hash check.
+
+Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
+look-alike that must not be.
+"""
+import urllib.request
+from urllib.request import urlretrieve as fetch
+
+import gdown
+import tensorflow as tf
+import torch
+import wget
+from keras.utils import get_file
+from torch.hub import download_url_to_file, load_state_dict_from_url
+from torch.utils import model_zoo
+from torchvision.datasets.utils import download_and_extract_archive, download_url
+
+from mylib import download as my_download
+
+WEIGHTS = "https://example.org/resnet50-0676ba61.pth"
+SHA256 = "0676ba61b0a5e0e5e9c2d8d2a2b3c9f6e0f6a3e1d9a1e8b3c7d0f2a4b6c8d0e1"
+MD5 = "c8fa29ea5b2ecb0f2b5e5e0e2c5c0d21"
+
+
+def fetch_everything(url, root, digest):
+    urllib.request.urlretrieve(WEIGHTS, "resnet50.pth")  # expect: MLS301
+    fetch(url, "data.tar.gz")  # expect: MLS301
+    wget.download(url, out="model.bin")  # expect: MLS301
+    gdown.download(url, "weights.pt", quiet=False)  # expect: MLS301
+    gdown.cached_download(url, "weights.pt")  # expect: MLS301
+    torch.hub.download_url_to_file(WEIGHTS, "resnet50.pth")  # expect: MLS301
+    download_url_to_file(url, "resnet50.pth", None)  # expect: MLS301
+    state = load_state_dict_from_url(WEIGHTS)  # expect: MLS301
+    state = torch.hub.load_state_dict_from_url(WEIGHTS, check_hash=False)  # expect: MLS301
+    state = model_zoo.load_url(WEIGHTS, map_location="cpu")  # expect: MLS301
+    path = get_file("mnist.npz", origin=url)  # expect: MLS301
+    path = tf.keras.utils.get_file("flowers", url, untar=True)  # expect: MLS301
+    download_url(url, root)  # expect: MLS301
+    download_and_extract_archive(url, root, filename="cifar.tar.gz")  # expect: MLS301
+    return state, path
+
+
+def fetch_checked(url, root, digest, **kwargs):
+    torch.hub.download_url_to_file(WEIGHTS, "resnet50.pth", hash_prefix="0676ba61")  # ok
+    download_url_to_file(url, "resnet50.pth", "0676ba61")  # ok
+    state = load_state_dict_from_url(WEIGHTS, check_hash=True)  # ok
+    state = torch.hub.load_state_dict_from_url(WEIGHTS, progress=True, check_hash=digest)  # ok: unresolvable
+    path = get_file("mnist.npz", origin=url, file_hash=SHA256)  # ok
+    path = tf.keras.utils.get_file("flowers", url, md5_hash=MD5)  # ok
+    download_url(url, root, md5=MD5)  # ok
+    download_url(url, root, "file.zip", MD5)  # ok
+    download_and_extract_archive(url, root, md5=digest)  # ok: unresolvable, not guessed
+    download_url(url, root, **kwargs)  # ok: unresolvable **kwargs
+    gdown.cached_download(url, "weights.pt", hash="sha256:" + SHA256)  # ok
+    my_download(url, "weights.pt")  # ok: another library
+    return state, path

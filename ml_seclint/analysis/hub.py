@@ -1,0 +1,206 @@
+"""Model-hub calls: which calls download from the Hugging Face Hub, which argument names the
+repository, whether that argument is a hub id or a local path, and whether a revision is a
+commit SHA.
+
+Shared by MLS201 (trust_remote_code allow-list), MLS203 (unpinned downloads) and MLS204
+(mutable revisions); any rule about hub artefacts should use these.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import libcst as cst
+
+from ml_seclint.analysis.calls import terminal
+from ml_seclint.analysis.objects import created_by
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, constant, literal, qualnames, string_prefix
+from ml_seclint.analysis.scopes import Scope
+
+HUB, LOCAL, UNRESOLVED = "hub", "local", "unresolved"
+
+# huggingface_hub's own repo-id validator: `name` or `namespace/name`, no `--` or `..`
+_HUB_ID = re.compile(r"^(?:[\w\-.]+/)?[\w\-.]{1,96}$")
+_LOCAL_PREFIXES = ("./", "../", "/", "~", ".\\", "..\\")
+# a string ending like a file is a local file, not a repository
+_FILE_SUFFIXES = (".py", ".json", ".txt", ".bin", ".pt", ".pth", ".ckpt", ".safetensors", ".model",
+                  ".yaml", ".yml", ".npz", ".npy", ".h5", ".onnx", ".gguf", ".csv", ".tsv", ".jsonl",
+                  ".parquet", ".arrow", ".pkl", ".tar", ".gz", ".zip", ".msgpack", ".vocab")
+# `load_dataset("json", data_files=...)` reads local files with a builder shipped in `datasets`
+PACKAGED_BUILDERS = frozenset({
+    "arrow", "audiofolder", "cache", "csv", "folder_based_builder", "generator", "hdf5",
+    "imagefolder", "json", "niftifolder", "pandas", "parquet", "pdffolder", "spark", "sql", "text",
+    "videofolder", "webdataset", "xml"})
+
+PATH_MAKERS = frozenset({
+    *(f"os.path.{f}" for f in ("join", "abspath", "expanduser", "expandvars", "dirname", "realpath",
+                                "normpath", "relpath")),
+    "os.getcwd", "os.fspath", "tempfile.mkdtemp", "tempfile.gettempdir",
+    *(f"pathlib.{c}" for c in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath",
+                               "PureWindowsPath")),
+    "pathlib.Path.cwd", "pathlib.Path.home",
+})
+TEMP_DIRS = frozenset({"tempfile.TemporaryDirectory"})
+_PATH_METHODS = frozenset({"resolve", "absolute", "expanduser", "joinpath", "with_name", "with_suffix",
+                           "parent", "as_posix"})
+
+_ID_KEYWORDS = {
+    "from_pretrained": ("pretrained_model_name_or_path", "pretrained_model_or_path",
+                        "model_name_or_path", "identifier", "repo_id"),
+    "pipeline": ("model",),
+    "hf_hub_download": ("repo_id",),
+    "snapshot_download": ("repo_id",),
+    "load_dataset": ("path",),
+    "load_dataset_builder": ("path",),
+    "SentenceTransformer": ("model_name_or_path",),
+    "CrossEncoder": ("model_name_or_path", "model_name"),
+}
+#: the terminal names of hub download calls (checked before any name resolution)
+TERMINALS = frozenset(_ID_KEYWORDS)
+
+_PIPELINES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
+_HUB_FUNCS = frozenset(
+    f"huggingface_hub.{m}{f}" for m in ("", "file_download.", "_snapshot_download.", "hf_api.")
+    for f in ("hf_hub_download", "snapshot_download"))
+_DATASETS = frozenset(f"datasets.{m}{f}" for m in ("", "load.")
+                      for f in ("load_dataset", "load_dataset_builder"))
+
+
+@dataclass
+class HubCall:
+    """A call that downloads from the hub. `repo` is the repository argument (an expression,
+    or MISSING / UNKNOWN) and `label` names the call in messages."""
+
+    label: str
+    repo: Any
+    repo_scope: Scope
+    kind: str  # a key of _ID_KEYWORDS
+
+
+def _label(func: cst.BaseExpression, names: frozenset[str]) -> str:
+    if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+        owner = func.value
+        if isinstance(owner, cst.Attribute):
+            return f"{owner.attr.value}.from_pretrained"
+        if isinstance(owner, cst.Name):
+            return f"{owner.value}.from_pretrained"
+        return "from_pretrained"
+    if names:
+        return min(names)
+    return terminal(func) or "call"
+
+
+def first_arg(view: CallView, keywords: tuple[str, ...], position: Optional[int]) -> tuple[Any, Scope]:
+    """The first of `keywords` the call passes (the first one also at `position`)."""
+    expr, scope = MISSING, view.scope
+    for index, keyword in enumerate(keywords):
+        expr, scope = view.arg(keyword, position if index == 0 else None)
+        if expr is not MISSING:
+            return expr, scope
+    return expr, scope
+
+
+def hub_call(view: CallView) -> Optional[HubCall]:
+    """The hub download `view` is, or None. Cheap for calls of any other name."""
+    func = view.node.func if view.partial is None else view.partial.args[0].value
+    names = view.names
+    kind = terminal(func)
+    if kind not in TERMINALS and isinstance(func, cst.Name):
+        kind = next((n.rsplit(".", 1)[-1] for n in sorted(names)
+                     if n.rsplit(".", 1)[-1] in TERMINALS), None)  # an aliased import
+    if kind not in TERMINALS:
+        return None
+    position: Optional[int] = 0
+    keywords = _ID_KEYWORDS[kind]
+    if kind == "from_pretrained":
+        if not isinstance(func, cst.Attribute):
+            return None
+        owner = qualnames(func.value, view.scope)
+        if any(n.startswith("peft.") and n.rsplit(".", 1)[-1].startswith(("PeftModel", "PeftMixedModel"))
+               for n in owner):
+            position, keywords = 1, ("model_id",)  # PeftModel.from_pretrained(base_model, model_id)
+    elif kind == "pipeline":
+        if not names & _PIPELINES:
+            return None
+        position = 1
+    elif kind in ("hf_hub_download", "snapshot_download"):
+        # HfApi().hf_hub_download(...) on an object: the receiver resolves to no import
+        if not (names & _HUB_FUNCS or (not names and isinstance(func, cst.Attribute))):
+            return None
+    elif kind in ("load_dataset", "load_dataset_builder"):
+        if not names & _DATASETS:
+            return None
+    elif not any(n.startswith("sentence_transformers.") for n in names):
+        return None
+    repo, scope = first_arg(view, keywords, position)
+    return HubCall(_label(func, names), repo, scope, kind)
+
+
+def local_only(view: CallView) -> bool:
+    value = view.value("local_files_only")
+    return value is not MISSING and value is not UNKNOWN and bool(value)
+
+
+def classify(call: HubCall) -> tuple[str, Optional[str]]:
+    """(HUB, repo id) for a hub id the analysis knows; (LOCAL, None) for a local path or
+    anything that cannot be a repository; (UNRESOLVED, None) for a value it cannot know."""
+    if call.repo is MISSING or call.repo is UNKNOWN:
+        return (LOCAL if call.repo is MISSING else UNRESOLVED), None
+    kind, value = classify_expr(call.repo, call.repo_scope)
+    if kind == HUB and call.kind.startswith("load_dataset") and value in PACKAGED_BUILDERS:
+        return LOCAL, None
+    return kind, value
+
+
+def classify_expr(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> tuple[str, Optional[str]]:
+    expr, scope = constant(expr, scope)
+    value = literal(expr, scope)
+    if isinstance(value, str):
+        return (HUB, value) if is_hub_id(value) else (LOCAL, None)
+    if value is not UNKNOWN:  # None, a number, a list: not a repository name
+        return LOCAL, None
+    prefix = string_prefix(expr, scope)
+    if prefix is not None:
+        return (LOCAL, None) if looks_local(prefix) else (UNRESOLVED, None)
+    if depth < 4 and _is_path(expr, scope, depth):
+        return LOCAL, None
+    return UNRESOLVED, None
+
+
+def _is_path(expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
+    if isinstance(expr, cst.Call):
+        if qualnames(expr.func, scope) & PATH_MAKERS:
+            return True
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _PATH_METHODS:
+            return classify_expr(func.value, scope, depth + 1)[0] == LOCAL
+        if qualnames(func, scope) == {"builtins.str"} and expr.args:
+            return classify_expr(expr.args[0].value, scope, depth + 1)[0] == LOCAL
+        return False
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        return classify_expr(expr.left, scope, depth + 1)[0] == LOCAL  # Path(d) / "model"
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+        return classify_expr(expr.value, scope, depth + 1)[0] == LOCAL
+    if isinstance(expr, cst.Name):
+        return created_by(expr, scope, TEMP_DIRS)  # with tempfile.TemporaryDirectory() as d
+    return False
+
+
+def looks_local(text: str) -> bool:
+    return text in (".", "..") or text.startswith(_LOCAL_PREFIXES) or "\\" in text \
+        or bool(re.match(r"^[A-Za-z]:", text))
+
+
+def is_hub_id(text: str) -> bool:
+    if looks_local(text) or not _HUB_ID.match(text) or "--" in text or ".." in text:
+        return False
+    return not text.lower().endswith(_FILE_SUFFIXES)
+
+
+def is_commit_sha(value: Any, min_length: int = 40) -> bool:
+    """A git commit id: 40 hex digits, or at least `min_length` (never fewer than 7)."""
+    if not isinstance(value, str):
+        return False
+    low = max(7, min(40, min_length))
+    return re.fullmatch(rf"[0-9a-fA-F]{{{low},40}}", value) is not None

@@ -1,0 +1,144 @@
+"""Objects made by a known call, followed by name within a scope.
+
+`tar = tarfile.open(p)`, `with tarfile.open(p) as tar:`, `self.session = requests.Session()`:
+rules that care about *methods called on* such objects (`tar.extractall()`,
+`session.verify = False`) ask :func:`created_by` whether a receiver was made by one of a set of
+qualified names. Only bindings in the scope that owns the name count (Python's LEGB for plain
+names; the current scope for attribute chains such as `self.session`), and only when *every*
+binding there is such a call: a name that is also a parameter, a loop variable or assigned
+something else is not followed. Nothing here guesses: an unknown receiver is simply not made by X.
+"""
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import libcst as cst
+
+from ml_seclint.analysis.resolve import qualnames
+from ml_seclint.analysis.scopes import ASSIGN, Scope, dotted
+
+#: context managers that hand back the object they wrap: `with closing(tarfile.open(p)) as t`
+WRAPPERS = frozenset({"contextlib.closing"})
+
+_Block = Union[cst.Module, cst.BaseSuite, None]
+
+
+class _Index:
+    """Per scope: the `with ... as NAME` items by the NAME node, and the values assigned to
+    attribute chains (`self.session = ...`) by their dotted text."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.with_items: dict[int, cst.BaseExpression] = {}
+        self.attributes: dict[str, list[Optional[cst.BaseExpression]]] = {}
+        node = scope.node
+        if isinstance(node, cst.Module):
+            self._block(node)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self._block(node.body)
+
+    def _block(self, block: _Block) -> None:
+        if block is None:
+            return
+        if isinstance(block, cst.SimpleStatementSuite):
+            for small in block.body:
+                self._small(small)
+            return
+        for stmt in block.body:
+            self._statement(stmt)
+
+    def _statement(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self._small(small)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                target = item.asname.name if item.asname is not None else None
+                if isinstance(target, cst.Name):
+                    self.with_items[id(target)] = item.item
+                elif isinstance(target, cst.Attribute):
+                    self._attribute(target, item.item)
+            self._block(stmt.body)
+        elif isinstance(stmt, cst.If):
+            self._block(stmt.body)
+            if isinstance(stmt.orelse, cst.If):
+                self._statement(stmt.orelse)
+            elif stmt.orelse is not None:
+                self._block(stmt.orelse.body)
+        elif isinstance(stmt, (cst.For, cst.While)):
+            self._block(stmt.body)
+            if stmt.orelse is not None:
+                self._block(stmt.orelse.body)
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            self._block(stmt.body)
+            for handler in stmt.handlers:
+                self._block(handler.body)
+            if stmt.orelse is not None:
+                self._block(stmt.orelse.body)
+            if stmt.finalbody is not None:
+                self._block(stmt.finalbody.body)
+        elif isinstance(stmt, cst.Match):
+            for case in stmt.cases:
+                self._block(case.body)
+
+    def _small(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                if isinstance(target.target, cst.Attribute):
+                    self._attribute(target.target, small.value)
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Attribute):
+            self._attribute(small.target, small.value)
+        elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Attribute):
+            self._attribute(small.target, None)
+
+    def _attribute(self, target: cst.Attribute, value: Optional[cst.BaseExpression]) -> None:
+        key = dotted(target)
+        if key is not None:
+            self.attributes.setdefault(key, []).append(value)
+
+
+def _index(scope: Scope) -> _Index:
+    index = scope.__dict__.get("_objects")
+    if index is None:
+        index = scope.__dict__["_objects"] = _Index(scope)
+    return index
+
+
+def _unwrap(expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+    while isinstance(expr, cst.Call) and expr.args and qualnames(expr.func, scope) & WRAPPERS:
+        expr = expr.args[0].value
+    return expr
+
+
+def is_call_to(expr: Optional[cst.BaseExpression], scope: Scope, names: frozenset[str]) -> bool:
+    """`expr` is a call of one of `names` (through `contextlib.closing`)."""
+    if expr is None:
+        return False
+    expr = _unwrap(expr, scope)
+    return isinstance(expr, cst.Call) and bool(qualnames(expr.func, scope) & names)
+
+
+def created_by(expr: cst.BaseExpression, scope: Scope, names: frozenset[str]) -> bool:
+    """Whether `expr` is an object made by a call to one of `names`: the call itself
+    (`tarfile.open(p).extractall()`), a name every binding of which is such a call or
+    `with <call> as name`, or an attribute chain (`self.session`) assigned only such calls in
+    the current scope."""
+    if isinstance(expr, cst.Call):
+        return is_call_to(expr, scope, names)
+    if isinstance(expr, cst.Name):
+        owner, bindings = scope.lookup(expr.value)
+        if owner is None or not bindings:
+            return False
+        index = _index(owner)
+        for binding in bindings:
+            if binding.kind == ASSIGN:
+                value = binding.value
+            else:
+                value = index.with_items.get(id(binding.node))
+            if not is_call_to(value, owner, names):
+                return False
+        return True
+    if isinstance(expr, cst.Attribute):
+        key = dotted(expr)
+        values = _index(scope).attributes.get(key) if key is not None else None
+        return bool(values) and all(is_call_to(v, scope, names) for v in values)  # type: ignore[union-attr]
+    return False

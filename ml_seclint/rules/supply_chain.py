@@ -1,0 +1,225 @@
+"""MLS2xx: remote code and unpinned artefacts (supply chain)."""
+from __future__ import annotations
+
+import fnmatch
+
+import libcst as cst
+
+from ml_seclint.analysis import hub
+from ml_seclint.analysis.calls import callee_terminal
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal
+from ml_seclint.rule import Option, Rule
+
+MIN_SHA_LENGTH = Option(
+    "min-sha-length", int, 40,
+    "Shortest hexadecimal revision accepted as a commit pin (7-40). The default, 40, accepts only "
+    "full commit SHAs; 7 accepts abbreviated ones, as Bandit's B615 does.")
+
+
+class RemoteCodeRule(Rule):
+    guideline = "1.3"
+    secondary_guidelines = ("2.1",)
+    cwe = (829, 494)
+    owasp = ("LLM03:2025", "ML06:2023")
+    atlas = ("AML.T0010.001", "AML.T0010.003")
+
+
+class PinningRule(Rule):
+    guideline = "2.1"
+    secondary_guidelines = ("2.2", "4.3")
+    cwe = (494,)
+    owasp = ("LLM03:2025", "ML06:2023")
+    atlas = ("AML.T0010.001", "AML.T0010.003", "AML.T0109")
+
+
+def _pinned(view: CallView, min_length: int) -> bool:
+    return hub.is_commit_sha(view.value("revision"), min_length)
+
+
+# -- MLS201 ---------------------------------------------------------------------------------
+
+#: keyword arguments whose dict is handed on to from_pretrained (pipeline, SentenceTransformer, ...)
+_NESTED_KWARGS = frozenset({"model_kwargs", "config_kwargs", "tokenizer_kwargs", "processor_kwargs",
+                            "model_init_kwargs", "hub_kwargs", "load_kwargs", "dataset_kwargs"})
+# where the repository id sits in a call that is not a known hub loader (vLLM `LLM(model=...)`, ...)
+_DICT = frozenset({"builtins.dict"})
+_GENERIC_ID_KEYWORDS = ("pretrained_model_name_or_path", "model", "model_name_or_path", "repo_id",
+                        "path", "model_name", "model_id")
+
+
+class TrustRemoteCode(RemoteCodeRule):
+    code = "MLS201"
+    name = "trust-remote-code"
+    summary = "trust_remote_code=True runs the Python files of a hub repository in this process"
+    message = ("trust_remote_code=True imports and runs the Python files of the hub repository in this "
+               "process: whoever can push to it runs code here")
+    severity = "high"
+    triggers = ("trust_remote_code",)
+    options = (
+        Option("trusted-remote-code", list, [],
+               "Hub repositories (\"org/name\", or \"org/*\" for a whole organisation) whose remote "
+               "code you have reviewed. A call loading one of them is clean only when it is also "
+               "pinned to a commit SHA with revision=."),
+        MIN_SHA_LENGTH,
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not any(a.star == "**" or (a.keyword is not None and (
+                a.keyword.value == "trust_remote_code" or a.keyword.value in _NESTED_KWARGS))
+                for a in node.args):
+            return
+        view = self.ctx.call(node)
+        if view.names == _DICT or not self._trusts(view):
+            return  # dict(trust_remote_code=True) is reported where it is passed with **
+        repo = self._repo(view)
+        if repo is not None and self._allowed(repo):
+            if _pinned(view, self.option("min-sha-length")):
+                return
+            self.report(node, f"trust_remote_code=True for {repo!r}, which is on the trusted-remote-code "
+                              f"list, but the call is not pinned to a commit SHA (revision=): the code "
+                              f"that runs is whatever the repository holds at load time")
+            return
+        self.report(node)
+
+    def _trusts(self, view: CallView) -> bool:
+        value = view.value("trust_remote_code")
+        if value is not MISSING and value is not UNKNOWN and value:
+            return True
+        for keyword in _NESTED_KWARGS:
+            expr, scope = view.arg(keyword)
+            if expr is MISSING or expr is UNKNOWN:
+                continue
+            items = dict_items(expr, scope)
+            if items and "trust_remote_code" in items:
+                inner = literal(*items["trust_remote_code"])
+                if inner is not UNKNOWN and inner:
+                    return True
+        return False
+
+    def _repo(self, view: CallView):
+        call = hub.hub_call(view)
+        if call is None:
+            expr, scope = hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
+            call = hub.HubCall("call", expr, scope, "generic")
+        kind, repo = hub.classify(call)
+        return repo if kind == hub.HUB else None
+
+    def _allowed(self, repo: str) -> bool:
+        patterns = self.option("trusted-remote-code") or []
+        return any(fnmatch.fnmatchcase(repo.lower(), p.lower()) for p in patterns)
+
+
+# -- MLS202 ---------------------------------------------------------------------------------
+
+class TorchHubRemoteCode(RemoteCodeRule):
+    code = "MLS202"
+    name = "torch-hub-remote-code"
+    summary = "torch.hub.load/list/help import a GitHub repository's hubconf.py and run it in-process"
+    message = ("{name}() downloads a GitHub repository and imports its hubconf.py, running that "
+               "repository's code in this process")
+    severity = "high"
+    # not ("torch", "hub"): huggingface_hub is everywhere in ML code
+    triggers = ("torch.hub", ("torch", "import hub"), ("torch", "hub.load"), ("torch", "hub.list"),
+                ("torch", "hub.help"))
+    NAMES = frozenset(f"torch.hub.{f}" for f in ("load", "list", "help"))
+    TERMINALS = frozenset({"load", "list", "help"})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if callee_terminal(self.ctx, node, self.TERMINALS) is None:
+            return
+        view = self.ctx.call(node)
+        names = view.names & self.NAMES
+        if not names or view.through_partial:
+            return
+        name = min(names)
+        if name == "torch.hub.load":
+            source = view.value("source")
+            if source is UNKNOWN or (source is not MISSING and source != "github"):
+                return  # source="local" loads a directory on disk
+        message = self.message.format(name=name)
+        trust = view.value("trust_repo")
+        if trust is True:
+            message += "; trust_repo=True skips even the confirmation prompt"
+        elif trust == "check":
+            message += "; trust_repo=\"check\" only asks for repositories not seen before"
+        self.report(node, message)
+
+
+# -- MLS203 / MLS204 ------------------------------------------------------------------------
+
+_HUB_TRIGGERS = ("from_pretrained", "hf_hub_download", "snapshot_download", "load_dataset",
+                 "SentenceTransformer", "CrossEncoder", ("transformers", "pipeline"))
+
+
+class UnpinnedHubDownload(PinningRule):
+    code = "MLS203"
+    name = "unpinned-hub-download"
+    summary = "A hub model or dataset is downloaded without revision= pinned to a commit"
+    message = ("{label}({repo!r}) without revision= downloads whatever the hub repository holds at run "
+               "time; pin revision=<40-hex commit SHA>")
+    severity = "medium"
+    confidence = "medium"
+    triggers = _HUB_TRIGGERS
+    options = (
+        Option("strict-pinning", bool, False,
+               "Also report hub loaders whose repository argument the analysis cannot resolve (a "
+               "parameter, an attribute, a call result). Off by default: such a value is as often a "
+               "local directory."),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if callee_terminal(self.ctx, node, hub.TERMINALS) is None:
+            return
+        view = self.ctx.call(node)
+        call = hub.hub_call(view)
+        if call is None or view.through_partial:
+            return
+        revision = view.value("revision")
+        if revision is UNKNOWN or (revision is not MISSING and revision is not None):
+            return  # a revision is given: MLS204 judges it
+        if hub.local_only(view):
+            return
+        kind, repo = hub.classify(call)
+        if kind == hub.HUB:
+            self.report(node, self.message.format(label=call.label, repo=repo))
+        elif kind == hub.UNRESOLVED and self.option("strict-pinning"):
+            self.report(node, f"{call.label}() without revision=: the repository comes from a value "
+                              f"the analysis cannot resolve, so it may be a hub download of whatever the "
+                              f"repository holds at run time (strict-pinning)")
+
+
+class MutableHubRevision(PinningRule):
+    code = "MLS204"
+    name = "mutable-hub-revision"
+    summary = "revision= names a branch, tag or pull request instead of a commit SHA"
+    message = ("revision={revision!r} is a branch, tag or pull-request ref that the repository owner can "
+               "move; pin a 40-hex commit SHA")
+    severity = "medium"
+    triggers = tuple(("revision", *(w if isinstance(w, tuple) else (w,))) for w in _HUB_TRIGGERS)
+    options = (MIN_SHA_LENGTH,)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if callee_terminal(self.ctx, node, hub.TERMINALS) is None:
+            return
+        view = self.ctx.call(node)
+        call = hub.hub_call(view)
+        if call is None:
+            return
+        revision = view.value("revision")
+        if not isinstance(revision, str) or hub.is_commit_sha(revision, self.option("min-sha-length")):
+            return
+        if hub.local_only(view) or hub.classify(call)[0] == hub.LOCAL:
+            return
+        if revision.startswith("refs/pr/"):
+            message = (f"revision={revision!r} is a pull-request ref: its author can push new commits to it "
+                       f"at any time; pin a 40-hex commit SHA")
+        elif _is_hex(revision):
+            message = (f"revision={revision!r} is an abbreviated commit id; pin the full 40-hex SHA (or set "
+                       f"min-sha-length to accept {len(revision)} digits)")
+        else:
+            message = self.message.format(revision=revision)
+        self.report(node, message)
+
+
+def _is_hex(text: str) -> bool:
+    return len(text) >= 7 and all(c in "0123456789abcdefABCDEF" for c in text)

@@ -1,0 +1,492 @@
+"""MLS3xx: unverified downloads, transport and archives."""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+import libcst as cst
+
+from ml_seclint.analysis.edits import add_keyword, remove_arg
+from ml_seclint.analysis.calls import callee_terminal, terminal
+from ml_seclint.analysis.objects import created_by
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, qualnames, string_prefix
+from ml_seclint.analysis.scopes import IMPORT, Scope
+from ml_seclint.fixes import UNSAFE, Fix
+from ml_seclint.rule import Option, Rule
+from ml_seclint.versions import requires_python_floor, version_at_least
+
+
+class TransportRule(Rule):
+    guideline = "3.1"
+    secondary_guidelines = ("2.1",)
+    owasp = ("LLM03:2025", "ML06:2023")
+    atlas = ("AML.T0010.002", "AML.T0010.003")
+
+
+def _names(modules, attrs) -> frozenset:
+    return frozenset(f"{m}.{a}" for m in modules for a in attrs)
+
+
+# -- HTTP clients ---------------------------------------------------------------------------
+
+VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+REQUESTS_FUNCS = _names(("requests", "requests.api"), (*VERBS, "request"))
+HTTPX_FUNCS = _names(("httpx",), (*VERBS, "request", "stream"))
+HTTPX_CLIENTS = _names(("httpx",), ("Client", "AsyncClient"))
+HTTPX_TRANSPORTS = _names(("httpx",), ("HTTPTransport", "AsyncHTTPTransport"))
+SESSIONS = _names(("requests", "requests.sessions"), ("Session", "session"))
+AIOHTTP_SESSIONS = _names(("aiohttp", "aiohttp.client"), ("ClientSession",))
+AIOHTTP_CONNECTORS = _names(("aiohttp", "aiohttp.connector"), ("TCPConnector",))
+AIOHTTP_FUNCS = frozenset({"aiohttp.request"})
+SESSION_METHODS = frozenset({*VERBS, "request", "send", "stream", "ws_connect"})
+GDOWN = _names(("gdown",), ("download", "cached_download", "download_folder"))
+
+
+def client_of(view: CallView, scope: Scope) -> Optional[str]:
+    """"requests", "httpx" or "aiohttp" when the call is an HTTP request of that library: a
+    module function, or a method of a session/client object made in this scope."""
+    names = view.names
+    if names & REQUESTS_FUNCS:
+        return "requests"
+    if names & HTTPX_FUNCS:
+        return "httpx"
+    if names & AIOHTTP_FUNCS:
+        return "aiohttp"
+    func = view.node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in SESSION_METHODS and not view.partial:
+        receiver = func.value
+        if created_by(receiver, scope, SESSIONS):
+            return "requests"
+        if created_by(receiver, scope, HTTPX_CLIENTS):
+            return "httpx"
+        if created_by(receiver, scope, AIOHTTP_SESSIONS):
+            return "aiohttp"
+    return None
+
+
+def imported_libraries(scope: Scope) -> frozenset[str]:
+    """Top-level packages imported in this scope and the scopes around it."""
+    found: set[str] = set()
+    current: Optional[Scope] = scope
+    while current is not None:
+        cached = current.__dict__.get("_imported")
+        if cached is None:
+            cached = frozenset(b.qualname.split(".")[0] for bindings in current.bindings.values()
+                               for b in bindings if b.kind == IMPORT and b.qualname)
+            current.__dict__["_imported"] = cached
+        found |= cached
+        current = current.parent
+    return frozenset(found)
+
+
+def _untracked_method(view: CallView, scope: Scope) -> bool:
+    """`self.session.get(...)`: an HTTP verb method of an object the analysis cannot follow."""
+    func = view.node.func
+    return (view.partial is None and isinstance(func, cst.Attribute)
+            and func.attr.value in SESSION_METHODS and not qualnames(func.value, scope))
+
+
+def _false(value: Any) -> bool:
+    return value is False or (isinstance(value, int) and not isinstance(value, bool) and value == 0)
+
+
+# -- MLS301 ---------------------------------------------------------------------------------
+
+_KERAS = ("keras", "tensorflow.keras", "tf_keras", "keras.utils", "tensorflow.keras.utils",
+          "tf_keras.utils", "keras.utils.data_utils", "keras.src.utils.file_utils",
+          "tensorflow.python.keras.utils.data_utils")
+_TORCHVISION = ("torchvision.datasets.utils",)
+_URLRETRIEVE = _names(("urllib.request", "urllib", "six.moves.urllib.request", "future.moves.urllib.request"),
+                      ("urlretrieve",))
+
+
+class DownloadWithoutIntegrityCheck(TransportRule):
+    code = "MLS301"
+    name = "download-without-integrity-check"
+    summary = "A model or dataset is downloaded without checking it against a known hash"
+    message = ("{name}() downloads a file without checking it against a known hash: a tampered or "
+               "swapped model or dataset is used as is")
+    severity = "medium"
+    guideline = "3.2"
+    secondary_guidelines = ("2.1", "2.3")
+    cwe = (494, 353)
+    triggers = ("urlretrieve", "gdown", ("wget", "download"), "download_url", "load_state_dict_from_url",
+                ("load_url", "model_zoo"), ("get_file", "keras"), "download_and_extract_archive",
+                "download_file_from_google_drive")
+    TERMINALS = frozenset({"urlretrieve", "download", "cached_download", "download_url_to_file",
+                           "load_state_dict_from_url", "load_url", "get_file", "download_url",
+                           "download_and_extract_archive", "download_file_from_google_drive"})
+    #: always unverified
+    ALWAYS = _URLRETRIEVE | frozenset({"wget.download", "gdown.download"})
+    #: qualified name -> ((hash keyword, its position), ...), the hint for the message; a call
+    #: passing none of them (or None/False) is a finding
+    CHECKED = {
+        "torch.hub.download_url_to_file": ((("hash_prefix", 2),), "pass hash_prefix=<sha256 prefix>"),
+        **{n: ((("check_hash", 4),), "pass check_hash=True (the file name carries the hash prefix)")
+           for n in ("torch.hub.load_state_dict_from_url", "torch.utils.model_zoo.load_url",
+                     "torchvision.models.utils.load_state_dict_from_url",
+                     "torchvision._internally_replaced_utils.load_state_dict_from_url")},
+        **{f"{m}.get_file": ((("file_hash", 4), ("md5_hash", 3)), "pass file_hash=<sha256>")
+           for m in _KERAS},
+        **{f"{m}.{f}": ((("md5", p),), "pass md5=<checksum>")
+           for m in _TORCHVISION
+           for f, p in (("download_url", 3), ("download_and_extract_archive", 4),
+                        ("download_file_from_google_drive", 3))},
+        "gdown.cached_download": ((("hash", None), ("md5", 2)), "pass hash=\"sha256:<digest>\""),
+    }
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if callee_terminal(self.ctx, node, self.TERMINALS) is None:
+            return
+        view = self.ctx.call(node)
+        if view.through_partial:
+            return
+        names = view.names
+        for name in sorted(names & self.ALWAYS):
+            short = name.replace("six.moves.", "").replace("future.moves.", "")
+            self.report(node, self.message.format(name=short))
+            return
+        for name in sorted(names & self.CHECKED.keys()):
+            arguments, hint = self.CHECKED[name]
+            values = [view.value(keyword, position) for keyword, position in arguments]
+            if any(v is UNKNOWN or (v is not MISSING and v is not None and v is not False) for v in values):
+                return
+            self.report(node, f"{name}() downloads a file without checking its hash; {hint}")
+            return
+
+
+# -- MLS302 ---------------------------------------------------------------------------------
+
+UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
+CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
+CA_VARIABLES = frozenset({"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"})
+ENVIRON = frozenset({"os.environ"})
+_TLS_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl", "cert_reqs"})
+_ENV_CALLS = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv"})
+
+
+class TlsVerificationDisabled(TransportRule):
+    code = "MLS302"
+    name = "tls-verification-disabled"
+    summary = "TLS certificate verification is turned off for HTTP downloads or API calls"
+    message = ("verify=False turns off certificate checks: anyone on the network path can serve their own "
+               "model, data or API response")
+    severity = "high"
+    cwe = (295, 297)
+    fix_safety = UNSAFE
+    triggers = (("verify", "requests"), ("verify", "httpx"), ("verify", "gdown"),
+                "_create_unverified_context", "_create_stdlib_context", "check_hostname", "CERT_NONE",
+                "CA_BUNDLE", ("aiohttp", "ssl"))
+    TERMINALS = frozenset({"_create_unverified_context", "_create_stdlib_context", "update", "setdefault",
+                           "putenv"})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if callee_terminal(self.ctx, node, self.TERMINALS) is None and not any(
+                a.star == "**" or (a.keyword is not None and a.keyword.value in _TLS_KEYWORDS)
+                for a in node.args):
+            return
+        view = self.ctx.call(node)
+        names = view.names
+        scope = self.ctx.scope
+        if names & UNVERIFIED_CONTEXTS:
+            self.report(node, f"{min(names & UNVERIFIED_CONTEXTS)}() makes an SSL context that accepts any "
+                              f"certificate for any host")
+            return
+        env = names & _ENV_CALLS
+        if env:
+            self._environment(node, view, min(env))
+            return
+        cert_reqs, cert_scope = view.arg("cert_reqs")
+        if cert_reqs is not MISSING and cert_reqs is not UNKNOWN and _cert_none(cert_reqs, cert_scope):
+            self.report(node, "cert_reqs=CERT_NONE accepts any certificate: the connection is not "
+                              "authenticated")
+            return
+        if view.through_partial and not any(
+                a.keyword is not None and a.keyword.value in _TLS_KEYWORDS for a in node.args):
+            return  # the partial itself was checked where it was made
+        verify = view.value("verify")
+        if _false(verify):
+            library = client_of(view, scope)
+            if library is None and (names & (HTTPX_CLIENTS | HTTPX_TRANSPORTS | GDOWN)):
+                library = "httpx" if not names & GDOWN else "gdown"
+            if library is None and _untracked_method(view, scope) \
+                    and imported_libraries(scope) & {"requests", "httpx"}:
+                library = "requests"
+            if library is not None:
+                self.report(node, fix=self._fix(node))
+                return
+        for keyword in ("ssl", "verify_ssl"):
+            value = view.value(keyword)
+            if not _false(value):
+                continue
+            if names & (AIOHTTP_CONNECTORS | AIOHTTP_FUNCS) or client_of(view, scope) == "aiohttp" or (
+                    _untracked_method(view, scope) and "aiohttp" in imported_libraries(scope)):
+                self.report(node, f"aiohttp {keyword}=False turns off certificate checks: anyone on the "
+                                  f"network path can answer in the server's name")
+                return
+
+    def _fix(self, node: cst.Call) -> Optional[Fix]:
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "verify":
+                return Fix(title="remove verify=False", safety=UNSAFE,
+                           replacements={node: remove_arg(node, arg)})
+        return None
+
+    def _environment(self, node: cst.Call, view: CallView, name: str) -> None:
+        pairs: list[tuple[Any, Any]] = []
+        if name == "os.environ.update":
+            for arg in view.args:
+                if arg.keyword is not None:
+                    pairs.append((arg.keyword.value, literal(arg.value, view.scope)))
+                elif arg.star == "" or arg.star == "**":
+                    items = dict_items(arg.value, view.scope) or {}
+                    pairs.extend((k, literal(*v)) for k, v in items.items())
+        else:
+            key, scope = view.arg("key", 0)
+            value, value_scope = view.arg("value", 1) if name == "os.putenv" else view.arg("default", 1)
+            if key is not MISSING and key is not UNKNOWN and value is not MISSING and value is not UNKNOWN:
+                pairs.append((literal(key, scope), literal(value, value_scope)))
+        for key, value in pairs:
+            if key in CA_VARIABLES and value == "":
+                self.report(node, _ca_message(key))
+                return
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        scope = self.ctx.scope
+        for target in node.targets:
+            self._assignment(node, target.target, node.value, scope)
+
+    def _assignment(self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression,
+                    scope: Scope) -> None:
+        if isinstance(target, cst.Attribute):
+            attr = target.attr.value
+            if attr == "verify":
+                if _false(literal(value, scope)) and created_by(target.value, scope, SESSIONS):
+                    self.report(node, "session.verify = False turns off certificate checks for every "
+                                      "request of this requests.Session")
+            elif attr == "check_hostname":
+                if literal(value, scope) is False:
+                    self.report(node, "check_hostname = False accepts a valid certificate of any host: "
+                                      "the server is not authenticated")
+            elif attr == "verify_mode":
+                if _cert_none(value, scope):
+                    self.report(node, "verify_mode = CERT_NONE accepts any certificate: the connection is "
+                                      "not authenticated")
+            elif attr == "_create_default_https_context":
+                if qualnames(target, scope) == {"ssl._create_default_https_context"} \
+                        and qualnames(value, scope) & UNVERIFIED_CONTEXTS:
+                    self.report(node, "replacing ssl._create_default_https_context with an unverified "
+                                      "context turns off certificate checks for every HTTPS request of "
+                                      "the process")
+        elif isinstance(target, cst.Subscript) and qualnames(target.value, scope) & ENVIRON \
+                and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+            key = literal(target.slice[0].slice.value, scope)
+            if key in CA_VARIABLES and literal(value, scope) == "":
+                self.report(node, _ca_message(key))
+
+
+def _ca_message(key: str) -> str:
+    return (f"{key}=\"\" is the known work-around for certificate errors on hub downloads: with requests "
+            f"before 2.28 it turns off certificate checks for every request of the process; fix the CA "
+            f"bundle instead")
+
+
+def _cert_none(expr: cst.BaseExpression, scope: Scope) -> bool:
+    if qualnames(expr, scope) & CERT_NONE:
+        return True
+    return literal(expr, scope) == "CERT_NONE"
+
+
+# -- MLS303 ---------------------------------------------------------------------------------
+
+_URLLIB = ("urllib.request", "urllib2", "urllib", "six.moves.urllib.request", "future.moves.urllib.request")
+_PANDAS_READERS = {"read_csv": "filepath_or_buffer", "read_table": "filepath_or_buffer",
+                   "read_json": "path_or_buf", "read_parquet": "path", "read_excel": "io",
+                   "read_feather": "path", "read_pickle": "filepath_or_buffer", "read_xml": "path_or_buffer",
+                   "read_html": "io"}
+#: fetch call -> (position, keyword) of its URL
+FETCHES: dict[str, tuple[Optional[int], str]] = {
+    **{n: (0, "url") for n in _names(("requests", "requests.api", "httpx"), VERBS)},
+    **{n: (1, "url") for n in _names(("requests", "requests.api", "httpx"), ("request",))},
+    "httpx.stream": (1, "url"),
+    "aiohttp.request": (1, "url"),
+    **{n: (0, "url") for n in _names(_URLLIB, ("urlopen", "urlretrieve", "Request"))},
+    "wget.download": (0, "url"),
+    **{n: (0, "url") for n in GDOWN},
+    **{n: (0, "url") for n in ("torch.hub.download_url_to_file", "torch.hub.load_state_dict_from_url",
+                               "torch.utils.model_zoo.load_url")},
+    **{f"{m}.get_file": (1, "origin") for m in _KERAS},
+    **{f"{m}.{f}": (0, "url") for m in _TORCHVISION for f in ("download_url", "download_and_extract_archive")},
+    **{f"pandas.{f}": (0, k) for f, k in _PANDAS_READERS.items()},
+    **{n: (None, "base_url") for n in (*HTTPX_CLIENTS, "openai.OpenAI", "openai.AsyncOpenAI")},
+}
+_CLIENT_CLASSES = {"requests": "requests.Session", "httpx": "httpx.Client", "aiohttp": "aiohttp.ClientSession"}
+_FETCH_TERMINALS = frozenset(n.rsplit(".", 1)[1] for n in FETCHES) | SESSION_METHODS
+_LOOPBACK = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\])$")
+
+
+def plain_http_host(text: str, complete: bool) -> Optional[str]:
+    """The host of an `http://` URL, or None when `text` is not one or the host is not known
+    (`f"http://{host}/..."`)."""
+    if text[:7].lower() != "http://":
+        return None
+    rest = text[7:]
+    rest = rest.split("@", 1)[1] if "@" in rest.split("/", 1)[0] else rest
+    if rest.startswith("["):
+        end = rest.find("]")
+        return rest[:end + 1].lower() if end > 0 else None
+    match = re.search(r"[/:?#]", rest)
+    if match is None:
+        return rest.lower() if complete and rest else None
+    return rest[:match.start()].lower() or None
+
+
+class PlaintextHttpDownload(TransportRule):
+    code = "MLS303"
+    name = "plaintext-http-download"
+    summary = "A model, dataset or API is fetched over plain http://"
+    message = ("{name}() fetches {url!r} over plain HTTP: anyone on the network path can read or replace "
+               "the response; use https://")
+    severity = "medium"
+    cwe = (1428, 319)
+    fix_safety = UNSAFE
+    # "http://" alone is in nearly every file (licence headers, paper links): the fetch call's
+    # module or function name must be there too
+    triggers = tuple(("http://", word) for word in (
+        "requests", "urllib", "urlopen", "httpx", "aiohttp", "wget", "gdown", "download_url",
+        "load_state_dict_from_url", "load_url", "get_file", "download_and_extract_archive", "pandas",
+        "from openai", "import openai"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if callee_terminal(self.ctx, node, _FETCH_TERMINALS) is None:
+            return
+        view = self.ctx.call(node)
+        names = view.names & FETCHES.keys()
+        if names:
+            name = min(names)
+            position, keyword = FETCHES[name]
+        else:
+            library = client_of(view, self.ctx.scope)
+            if library is None:
+                return
+            name = f"{_CLIENT_CLASSES[library]}.{terminal(node.func)}"
+            position, keyword = (1 if terminal(node.func) == "request" else 0), "url"
+            if library == "requests" and terminal(node.func) == "send":
+                return
+        expr, scope = view.arg(keyword, position)
+        if expr is MISSING or expr is UNKNOWN:
+            return
+        prefix = string_prefix(expr, scope)
+        if prefix is None:
+            return
+        host = plain_http_host(prefix, isinstance(literal(expr, scope), str))
+        if host is None or _LOOPBACK.match(host):
+            return
+        shown = prefix if len(prefix) <= 60 else prefix[:57] + "..."
+        self.report(node, self.message.format(name=name, url=shown), fix=self._fix(expr))
+
+    def _fix(self, expr: cst.BaseExpression) -> Optional[Fix]:
+        target: Optional[cst.CSTNode] = None
+        if isinstance(expr, cst.SimpleString):
+            target = expr
+        elif isinstance(expr, cst.FormattedString) and expr.parts \
+                and isinstance(expr.parts[0], cst.FormattedStringText):
+            target = expr.parts[0]
+        if target is None:
+            return None
+        value = target.value  # type: ignore[attr-defined]
+        index = value.lower().find("http://")
+        if index < 0:
+            return None
+        new = target.with_changes(value=value[:index] + "https://" + value[index + 7:])
+        return Fix(title="use https://", safety=UNSAFE, replacements={target: new})
+
+
+# -- MLS304 ---------------------------------------------------------------------------------
+
+def _python_floor(settings) -> object:
+    floor = requires_python_floor(settings.project)
+    return ".".join(map(str, floor)) if floor else None
+
+
+TAR_MAKERS = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen",
+                        "tarfile.TarFile.gzopen", "tarfile.TarFile.bz2open", "tarfile.TarFile.xzopen",
+                        "tarfile.TarFile.zstopen"})
+SAFE_FILTERS = frozenset({"tarfile.data_filter", "tarfile.tar_filter"})
+TRUSTED_FILTER = frozenset({"tarfile.fully_trusted_filter"})
+
+
+class UnsafeArchiveExtraction(Rule):
+    code = "MLS304"
+    name = "unsafe-archive-extraction"
+    summary = "A tar archive is extracted without a filter, so its members can write outside the target"
+    message = ("{name}() without filter=\"data\" lets archive members write outside the target directory "
+               "(../ paths, absolute paths, links): a dataset or model archive can overwrite any file")
+    severity = "high"
+    guideline = "1.3"
+    secondary_guidelines = ("2.1",)
+    cwe = (22, 59)
+    owasp = ("LLM03:2025", "ML06:2023")
+    atlas = ("AML.T0010.002", "AML.T0010.003")
+    fix_safety = UNSAFE
+    triggers = ("tarfile", "unpack_archive")
+    options = (Option("python-min-version", str, None,
+                      "Lowest Python version the project supports. From 3.14 tarfile and "
+                      "shutil.unpack_archive use the \"data\" filter by default, so only an explicit "
+                      "\"fully_trusted\" filter is reported. When unset, read from the project's "
+                      "requires-python.", derive=_python_floor),)
+    TERMINALS = frozenset({"extractall", "extract", "unpack_archive"})
+    UNPACK = frozenset({"shutil.unpack_archive"})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        kind = callee_terminal(self.ctx, node, self.TERMINALS)
+        if kind is None:
+            return
+        view = self.ctx.call(node)
+        if view.through_partial:
+            return
+        if kind == "unpack_archive":
+            if not view.names & self.UNPACK or self._zip(view):
+                return
+            name = "shutil.unpack_archive"
+        else:
+            func = node.func
+            if not isinstance(func, cst.Attribute) or not created_by(func.value, self.ctx.scope, TAR_MAKERS):
+                return
+            name = f"TarFile.{kind}"
+        verdict = self._filter(view)
+        if verdict == "trusted":
+            self.report(node, f"{name}(filter=\"fully_trusted\") honours every member path and link: an "
+                              f"archive can write anywhere the process can")
+        elif verdict == "missing" and not version_at_least(self.option("python-min-version"), (3, 14)):
+            message = self.message.format(name=name)
+            severity = None
+            members = view.value("members") if kind == "extractall" else MISSING
+            if members is not MISSING and members is not None:
+                message += "; members= is a hand-written check, filter=\"data\" is the vetted one"
+                severity = "medium"
+            fix = None
+            if not any(a.keyword is not None and a.keyword.value == "filter" for a in node.args):
+                fix = Fix(title="add filter=\"data\"", safety=UNSAFE,
+                          replacements={node: add_keyword(node, "filter", cst.SimpleString('"data"'))})
+            self.report(node, message, severity=severity, fix=fix)
+
+    def _zip(self, view: CallView) -> bool:
+        fmt = view.value("format", 2)
+        if isinstance(fmt, str):
+            return fmt == "zip"
+        filename = view.value("filename", 0)
+        return isinstance(filename, str) and filename.lower().endswith(".zip")
+
+    def _filter(self, view: CallView) -> str:
+        expr, scope = view.arg("filter")
+        if expr is MISSING:
+            return "missing"
+        if expr is UNKNOWN:
+            return "unknown"
+        value = literal(expr, scope)
+        if value is None:
+            return "missing"
+        if value == "fully_trusted" or qualnames(expr, scope) & TRUSTED_FILTER:
+            return "trusted"
+        return "given"  # "data", "tar", tarfile.data_filter, or the project's own filter
