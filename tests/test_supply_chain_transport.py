@@ -320,3 +320,15 @@ def test_odd_input_does_not_crash():
     requests.get(f"http://{host}")
     """
     assert [f.code for f in findings(source)] == []
+
+
+def test_code_word_trigger_skips_prose_lines():
+    from ml_seclint.triggers import CodeWord
+
+    word = CodeWord("from_pretrained")
+    assert word.search("# see from_pretrained\n") is None
+    assert word.search('    >>> AutoModel.from_pretrained("x")\n    ... from_pretrained\n') is None
+    assert word.search('raise ValueError("call `AutoModel.from_pretrained`")\n') is None
+    assert word.search('x = 1\nmodel = AutoModel.from_pretrained("x")  # `y`\n') == 24
+    assert word.search("fp = AutoModel.from_pretrained") is not None
+    assert CodeWord("http://") == CodeWord("http://") and len({CodeWord("a"), CodeWord("a")}) == 1

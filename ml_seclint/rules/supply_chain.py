@@ -9,6 +9,7 @@ from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal
 from ml_seclint.rule import Option, Rule
+from ml_seclint.triggers import CodeWord
 
 MIN_SHA_LENGTH = Option(
     "min-sha-length", int, 40,
@@ -54,7 +55,7 @@ class TrustRemoteCode(RemoteCodeRule):
     message = ("trust_remote_code=True imports and runs the Python files of the hub repository in this "
                "process: whoever can push to it runs code here")
     severity = "high"
-    triggers = ("trust_remote_code",)
+    triggers = (CodeWord("trust_remote_code"),)
     options = (
         Option("trusted-remote-code", list, [],
                "Hub repositories (\"org/name\", or \"org/*\" for a whole organisation) whose remote "
@@ -147,8 +148,10 @@ class TorchHubRemoteCode(RemoteCodeRule):
 
 # -- MLS203 / MLS204 ------------------------------------------------------------------------
 
-_HUB_TRIGGERS = ("from_pretrained", "hf_hub_download", "snapshot_download", "load_dataset",
-                 "SentenceTransformer", "CrossEncoder", ("transformers", "pipeline"))
+# `from_pretrained` is in nearly every docstring of transformers and diffusers: count code lines only
+_HUB_TRIGGERS = (*(CodeWord(w) for w in ("from_pretrained", "hf_hub_download", "snapshot_download",
+                                         "load_dataset", "SentenceTransformer", "CrossEncoder")),
+                 ("transformers", CodeWord("pipeline(")), ("transformers", CodeWord("pipeline as")))
 
 
 class UnpinnedHubDownload(PinningRule):

@@ -13,6 +13,7 @@ from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, 
 from ml_seclint.analysis.scopes import IMPORT, Scope
 from ml_seclint.fixes import UNSAFE, Fix
 from ml_seclint.rule import Option, Rule
+from ml_seclint.triggers import CodeWord
 from ml_seclint.versions import requires_python_floor, version_at_least
 
 
@@ -174,7 +175,7 @@ class TlsVerificationDisabled(TransportRule):
     severity = "high"
     cwe = (295, 297)
     fix_safety = UNSAFE
-    triggers = (("verify", "requests"), ("verify", "httpx"), ("verify", "gdown"),
+    triggers = ((CodeWord("verify"), "requests"), (CodeWord("verify"), "httpx"), (CodeWord("verify"), "gdown"),
                 "_create_unverified_context", "_create_stdlib_context", "check_hostname", "CERT_NONE",
                 "CA_BUNDLE", ("aiohttp", "ssl"))
     TERMINALS = frozenset({"_create_unverified_context", "_create_stdlib_context", "update", "setdefault",
@@ -350,9 +351,9 @@ class PlaintextHttpDownload(TransportRule):
     severity = "medium"
     cwe = (1428, 319)
     fix_safety = UNSAFE
-    # "http://" alone is in nearly every file (licence headers, paper links): the fetch call's
-    # module or function name must be there too
-    triggers = tuple(("http://", word) for word in (
+    # "http://" is in nearly every file (licence headers, paper links): it must be on a code line,
+    # and the fetch call's module or function name must be there too
+    triggers = tuple((CodeWord("http://"), word) for word in (
         "requests", "urllib", "urlopen", "httpx", "aiohttp", "wget", "gdown", "download_url",
         "load_state_dict_from_url", "load_url", "get_file", "download_and_extract_archive", "pandas",
         "from openai", "import openai"))
