@@ -241,10 +241,14 @@ def test_mls304_fix_adds_the_data_filter(before, after):
     assert _apply(prefix + before, "MLS304") == prefix + after
 
 
-def test_mls304_no_fix_when_a_filter_is_written():
-    source = 'import tarfile\nwith tarfile.open(p) as tar:\n    tar.extractall("o", filter=None)\n'
-    result = lint_source(source, "example.py", Settings(select=("MLS304",)))
-    assert [f.code for f in result.findings] == ["MLS304"] and result.findings[0].fix is None
+def test_mls304_fix_replaces_a_written_none_filter_only():
+    prefix = "import tarfile\nNO_FILTER = None\nwith tarfile.open(p) as tar:\n"
+    assert _apply(prefix + '    tar.extractall("o", filter=None)\n', "MLS304") \
+        == prefix + '    tar.extractall("o", filter="data")\n'
+    for call in ('    tar.extractall("o", filter=NO_FILTER)\n', '    tar.extractall("o", **options)\n',
+                 '    tar.extractall("o", filter="fully_trusted")\n'):
+        result = lint_source(prefix + call, "example.py", Settings(select=("MLS304",)))
+        assert [f.fix for f in result.findings] == ([None] if "options" not in call else [])
 
 
 def test_rules_with_fixes_declare_them():

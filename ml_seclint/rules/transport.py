@@ -6,12 +6,11 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from ml_seclint.analysis.edits import add_keyword, remove_arg
 from ml_seclint.analysis.calls import callee_terminal, terminal
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, qualnames, string_prefix
 from ml_seclint.analysis.scopes import IMPORT, Scope
-from ml_seclint.fixes import UNSAFE, Fix
+from ml_seclint.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
 from ml_seclint.rule import Option, Rule
 from ml_seclint.triggers import CodeWord
 from ml_seclint.versions import requires_python_floor, version_at_least
@@ -229,8 +228,7 @@ class TlsVerificationDisabled(TransportRule):
     def _fix(self, node: cst.Call) -> Optional[Fix]:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == "verify":
-                return Fix(title="remove verify=False", safety=UNSAFE,
-                           replacements={node: remove_arg(node, arg)})
+                return Fix("remove verify=False", UNSAFE, {node: remove_arg(node, arg)})
         return None
 
     def _environment(self, node: cst.Call, view: CallView, name: str) -> None:
@@ -400,7 +398,7 @@ class PlaintextHttpDownload(TransportRule):
         if index < 0:
             return None
         new = target.with_changes(value=value[:index] + "https://" + value[index + 7:])
-        return Fix(title="use https://", safety=UNSAFE, replacements={target: new})
+        return Fix("use https://", UNSAFE, {target: new})
 
 
 # -- MLS304 ---------------------------------------------------------------------------------
@@ -466,11 +464,20 @@ class UnsafeArchiveExtraction(Rule):
             if members is not MISSING and members is not None:
                 message += "; members= is a hand-written check, filter=\"data\" is the vetted one"
                 severity = "medium"
-            fix = None
-            if not any(a.keyword is not None and a.keyword.value == "filter" for a in node.args):
-                fix = Fix(title="add filter=\"data\"", safety=UNSAFE,
-                          replacements={node: add_keyword(node, "filter", cst.SimpleString('"data"'))})
-            self.report(node, message, severity=severity, fix=fix)
+            self.report(node, message, severity=severity, fix=self._fix(node))
+
+    def _fix(self, node: cst.Call) -> Optional[Fix]:
+        """`filter="data"` added, or replacing a `filter=None` written in the call."""
+        title = "add filter=\"data\""
+        written = [a for a in node.args if a.keyword is not None and a.keyword.value == "filter"]
+        if not written:
+            if any(a.star == "**" for a in node.args):
+                return None  # the dict may hold a filter too
+            return Fix(title, UNSAFE, {node: add_keyword(node, keyword("filter", '"data"'))})
+        value = written[0].value
+        if isinstance(value, cst.Name) and value.value == "None":
+            return Fix(title, UNSAFE, {value: cst.SimpleString('"data"')})
+        return None
 
     def _zip(self, view: CallView) -> bool:
         fmt = view.value("format", 2)

@@ -1,0 +1,90 @@
+"""MLS302 tls-verification-disabled: certificate checks turned off for downloads and API calls.
+
+Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
+look-alike that must not be.
+"""
+import os
+import ssl
+import urllib.request
+from functools import partial
+
+import aiohttp
+import httpx
+import requests
+import urllib3
+from requests import Session
+
+from mylib import client as my_client
+
+VERIFY = False
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def download(url, path, token):
+    r = requests.get(url)  # expect: MLS302
+    r = requests.post(url, json={})  # expect: MLS302
+    r = requests.request("GET", url, **{"verify": False})  # expect: MLS302
+    fetch = partial(requests.get, timeout=10)  # expect: MLS302
+    r = httpx.get(url)  # expect: MLS302
+    client = httpx.Client()  # expect: MLS302
+    session = requests.Session()
+    session.verify = False  # expect: MLS302
+    r = session.get(url)  # expect: MLS302
+    with Session() as s:
+        s.verify = False  # expect: MLS302
+    r = requests.Session().get(url)  # expect: MLS302
+    ctx = ssl._create_unverified_context()  # expect: MLS302
+    ssl._create_default_https_context = ssl._create_unverified_context  # expect: MLS302
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False  # expect: MLS302
+    ctx.verify_mode = ssl.CERT_NONE  # expect: MLS302
+    pool = urllib3.PoolManager(cert_reqs="CERT_NONE")  # expect: MLS302
+    pool = urllib3.PoolManager(cert_reqs=ssl.CERT_NONE)  # expect: MLS302
+    os.environ["CURL_CA_BUNDLE"] = ""  # expect: MLS302
+    os.environ["REQUESTS_CA_BUNDLE"] = ""  # expect: MLS302
+    os.environ.update({"CURL_CA_BUNDLE": ""})  # expect: MLS302
+    os.environ.update(REQUESTS_CA_BUNDLE="")  # expect: MLS302
+    os.environ.setdefault("CURL_CA_BUNDLE", "")  # expect: MLS302
+    os.putenv("REQUESTS_CA_BUNDLE", "")  # expect: MLS302
+    connector = aiohttp.TCPConnector(ssl=False)  # expect: MLS302
+    return r, fetch, client, ctx, pool, connector
+
+
+class Downloader:
+    def __init__(self):
+        self.session = requests.Session()
+        self.session.verify = False  # expect: MLS302
+
+    def get(self, url):
+        return self.session.get(url)  # expect: MLS302: untracked session, module imports requests
+
+
+async def fetch_async(url):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, ssl=False) as response:  # expect: MLS302
+            return await response.read()
+
+
+def download_verified(url, flag, other, config):
+    r = requests.get(url, verify=True)  # ok
+    r = requests.get(url, verify=CA_BUNDLE)  # ok: a CA bundle path
+    r = requests.get(url, verify="/etc/ssl/certs/ca.pem")  # ok
+    r = requests.get(url, verify=flag)  # ok: unresolvable, not guessed
+    client = httpx.Client(verify=ssl.create_default_context())  # ok
+    session = requests.Session()
+    session.verify = CA_BUNDLE  # ok
+    other.verify = False  # ok: not known to be a requests.Session
+    config.verify = False  # ok
+    r = my_client.get(url, verify=False)  # ok: another library's client
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = True  # ok
+    ctx.verify_mode = ssl.CERT_REQUIRED  # ok
+    os.environ["REQUESTS_CA_BUNDLE"] = CA_BUNDLE  # ok: pointing at a bundle
+    os.environ["HF_HUB_OFFLINE"] = ""  # ok
+    os.environ.update({"CURL_CA_BUNDLE": CA_BUNDLE})  # ok
+    checksum_ok = validate(url, verify=False)  # ok: not an HTTP client
+    return r, client, ctx, session, checksum_ok
+
+
+def validate(url, verify=True):
+    return url
