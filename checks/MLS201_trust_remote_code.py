@@ -4,6 +4,8 @@ Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a
 look-alike that must not be. Repository ids here are parameters or pinned, so MLS203/MLS204
 stay out of the way.
 """
+from functools import partial
+
 import datasets
 import transformers
 from datasets import load_dataset
@@ -31,6 +33,8 @@ def load(model_id, dataset_id, flag, **kwargs):
     ds = datasets.load_dataset(dataset_id, split="train", trust_remote_code=1)  # expect: MLS201
     enc = SentenceTransformer(model_id, trust_remote_code=True)  # expect: MLS201
     llm = LLM(model=model_id, trust_remote_code=True)  # expect: MLS201
+    loader = partial(AutoModelForCausalLM.from_pretrained, trust_remote_code=True)  # expect: MLS201
+    model = loader(model_id)  # ok: reported once, where the partial is made
     model = AutoModelForCausalLM.from_pretrained(  # expect: MLS201
         model_id,
         torch_dtype="auto",

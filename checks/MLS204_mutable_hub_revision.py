@@ -3,6 +3,8 @@
 Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
 look-alike that must not be.
 """
+from functools import partial
+
 from datasets import load_dataset
 from huggingface_hub import hf_hub_download, snapshot_download
 from sentence_transformers import SentenceTransformer
@@ -26,6 +28,9 @@ def download(model_id, revision):
     data = load_dataset("org/data", revision="1.0.0")  # expect: MLS204
     enc = SentenceTransformer("org/encoder", revision="main")  # expect: MLS204
     clf = pipeline("text-classification", model="org/classifier", revision="main")  # expect: MLS204
+    loader = partial(AutoModel.from_pretrained, "org/model", revision="main")  # expect: MLS204
+    model = loader()  # ok: reported once, where the partial is made
+    model = loader(revision="v2")  # expect: MLS204
     return model, tok, path, folder, data, enc, clf
 
 

@@ -4,6 +4,7 @@ Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a
 look-alike that must not be.
 """
 import urllib.request
+from functools import partial
 
 import httpx
 import pandas as pd
@@ -30,6 +31,8 @@ def fetch(name, host, port):
     client = OpenAI(base_url="http://gpu-box.internal:8000/v1", api_key="EMPTY")  # expect: MLS303
     session = requests.Session()
     r = session.get("http://models.example.org/config.json")  # expect: MLS303
+    fetch = partial(requests.get, "http://models.example.org/labels.json")  # expect: MLS303
+    r = fetch(timeout=10)  # ok: reported once, where the partial is made
     return r, page, state, frame, client
 
 

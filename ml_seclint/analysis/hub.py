@@ -103,7 +103,7 @@ def first_arg(view: CallView, keywords: tuple[str, ...], position: Optional[int]
 
 def hub_call(view: CallView) -> Optional[HubCall]:
     """The hub download `view` is, or None. Cheap for calls of any other name."""
-    func = view.node.func if view.partial is None else view.partial.args[0].value
+    func = view.callee
     names = view.names
     kind = terminal(func)
     if kind not in TERMINALS and isinstance(func, cst.Name):

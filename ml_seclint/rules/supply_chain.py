@@ -70,6 +70,8 @@ class TrustRemoteCode(RemoteCodeRule):
                 for a in node.args):
             return
         view = self.ctx.call(node)
+        if view.through_partial and not view.given_here("trust_remote_code"):
+            return  # reported where the partial was made
         if view.names == _DICT or not self._trusts(view):
             return  # dict(trust_remote_code=True) is reported where it is passed with **
         repo = self._repo(view)
@@ -206,7 +208,7 @@ class MutableHubRevision(PinningRule):
             return
         view = self.ctx.call(node)
         call = hub.hub_call(view)
-        if call is None:
+        if call is None or (view.through_partial and not view.given_here("revision")):
             return
         revision = view.value("revision")
         if not isinstance(revision, str) or hub.is_commit_sha(revision, self.option("min-sha-length")):

@@ -375,6 +375,8 @@ class PlaintextHttpDownload(TransportRule):
         expr, scope = view.arg(keyword, position)
         if expr is MISSING or expr is UNKNOWN:
             return
+        if view.through_partial and not view.given_here(keyword, position):
+            return  # reported where the partial was made
         prefix = string_prefix(expr, scope)
         if prefix is None:
             return
