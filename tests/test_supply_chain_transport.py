@@ -232,7 +232,8 @@ def test_mls303_no_fix_for_constants():
     ('    tar.extractall("out")\n', '    tar.extractall("out", filter="data")\n'),
     ('    tar.extract(member)\n', '    tar.extract(member, filter="data")\n'),
     ('    tar.extractall()\n', '    tar.extractall(filter="data")\n'),
-    ('    tar.extractall(\n        "out",\n    )\n', '    tar.extractall(\n        "out",\n        filter="data",\n    )\n'),
+    ('    tar.extractall(\n        "out",\n    )\n',
+     '    tar.extractall(\n        "out",\n        filter="data",\n    )\n'),
     ('    tar.extractall(\n        "out",\n        members=m,\n    )\n',
      '    tar.extractall(\n        "out",\n        members=m,\n        filter="data",\n    )\n'),
 ])
@@ -273,7 +274,8 @@ def test_hub_ids(text, hub_id):
 def test_commit_sha():
     assert hub.is_commit_sha(SHA) and hub.is_commit_sha(SHA.upper())
     assert not hub.is_commit_sha(SHA[:7]) and hub.is_commit_sha(SHA[:7], 7)
-    assert not hub.is_commit_sha("main", 7) and not hub.is_commit_sha(None) and not hub.is_commit_sha(SHA + "0")
+    assert not hub.is_commit_sha("main", 7) and not hub.is_commit_sha(None)
+    assert not hub.is_commit_sha(SHA + "0")
 
 
 @pytest.mark.parametrize("text, complete, host", [

@@ -15,7 +15,8 @@ import libcst as cst
 
 from ml_seclint.analysis.calls import terminal
 from ml_seclint.analysis.objects import created_by
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, constant, literal, qualnames, string_prefix
+from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, constant, literal, qualnames,
+                                         string_prefix)
 from ml_seclint.analysis.scopes import Scope
 
 HUB, LOCAL, UNRESOLVED = "hub", "local", "unresolved"
@@ -34,8 +35,8 @@ PACKAGED_BUILDERS = frozenset({
     "videofolder", "webdataset", "xml"})
 
 PATH_MAKERS = frozenset({
-    *(f"os.path.{f}" for f in ("join", "abspath", "expanduser", "expandvars", "dirname", "realpath",
-                                "normpath", "relpath")),
+    *(f"os.path.{f}" for f in ("join", "abspath", "expanduser", "expandvars", "dirname",
+                               "realpath", "normpath", "relpath")),
     "os.getcwd", "os.fspath", "tempfile.mkdtemp", "tempfile.gettempdir",
     *(f"pathlib.{c}" for c in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath",
                                "PureWindowsPath")),

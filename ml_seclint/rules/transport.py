@@ -8,7 +8,8 @@ import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
 from ml_seclint.analysis.objects import created_by
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, qualnames, string_prefix
+from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items, literal, qualnames,
+                                         string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
 from ml_seclint.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
 from ml_seclint.rule import Option, Rule
@@ -82,8 +83,8 @@ def imported_libraries(scope: Scope) -> frozenset[str]:
 def _untracked_method(view: CallView, scope: Scope) -> bool:
     """`self.session.get(...)`: an HTTP verb method of an object the analysis cannot follow."""
     func = view.node.func
-    return (view.partial is None and isinstance(func, cst.Attribute)
-            and func.attr.value in SESSION_METHODS and not qualnames(func.value, scope))
+    return (view.partial is None and isinstance(func, cst.Attribute) and func.attr.value in SESSION_METHODS
+            and not qualnames(func.value, scope))
 
 
 def _false(value: Any) -> bool:
@@ -174,7 +175,7 @@ class TlsVerificationDisabled(TransportRule):
     severity = "high"
     cwe = (295, 297)
     fix_safety = UNSAFE
-    triggers = ((CodeWord("verify"), "requests"), (CodeWord("verify"), "httpx"), (CodeWord("verify"), "gdown"),
+    triggers = (*((CodeWord("verify"), library) for library in ("requests", "httpx", "gdown")),
                 "_create_unverified_context", "_create_stdlib_context", "check_hostname", "CERT_NONE",
                 "CA_BUNDLE", ("aiohttp", "ssl"))
     TERMINALS = frozenset({"_create_unverified_context", "_create_stdlib_context", "update", "setdefault",
@@ -215,13 +216,13 @@ class TlsVerificationDisabled(TransportRule):
             if library is not None:
                 self.report(node, fix=self._fix(node))
                 return
-        for keyword in ("ssl", "verify_ssl"):
-            value = view.value(keyword)
+        for name in ("ssl", "verify_ssl"):
+            value = view.value(name)
             if not _false(value):
                 continue
             if names & (AIOHTTP_CONNECTORS | AIOHTTP_FUNCS) or client_of(view, scope) == "aiohttp" or (
                     _untracked_method(view, scope) and "aiohttp" in imported_libraries(scope)):
-                self.report(node, f"aiohttp {keyword}=False turns off certificate checks: anyone on the "
+                self.report(node, f"aiohttp {name}=False turns off certificate checks: anyone on the "
                                   f"network path can answer in the server's name")
                 return
 
@@ -315,11 +316,13 @@ FETCHES: dict[str, tuple[Optional[int], str]] = {
     **{n: (0, "url") for n in ("torch.hub.download_url_to_file", "torch.hub.load_state_dict_from_url",
                                "torch.utils.model_zoo.load_url")},
     **{f"{m}.get_file": (1, "origin") for m in _KERAS},
-    **{f"{m}.{f}": (0, "url") for m in _TORCHVISION for f in ("download_url", "download_and_extract_archive")},
+    **{f"{m}.{f}": (0, "url")
+       for m in _TORCHVISION for f in ("download_url", "download_and_extract_archive")},
     **{f"pandas.{f}": (0, k) for f, k in _PANDAS_READERS.items()},
     **{n: (None, "base_url") for n in (*HTTPX_CLIENTS, "openai.OpenAI", "openai.AsyncOpenAI")},
 }
-_CLIENT_CLASSES = {"requests": "requests.Session", "httpx": "httpx.Client", "aiohttp": "aiohttp.ClientSession"}
+_CLIENT_CLASSES = {"requests": "requests.Session", "httpx": "httpx.Client",
+                   "aiohttp": "aiohttp.ClientSession"}
 _FETCH_TERMINALS = frozenset(n.rsplit(".", 1)[1] for n in FETCHES) | SESSION_METHODS
 _LOOPBACK = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\])$")
 
