@@ -58,7 +58,7 @@ LEGACY = os.environ["OPENAI_API_KEY"]  # expect: MLS402
 legacy_client = OpenAI(api_key=LEGACY)  # ok: reported where the literal is
 
 # -- tokenizer vocabulary and settings ------------------------------------------------------------
-tokenizer = AutoTokenizer.from_pretrained("gpt2")  # ok
+tokenizer = AutoTokenizer.from_pretrained("gpt2", revision="607a30d783dfa663caf39e06633721c8d4cfcd7e")  # ok
 tokenizer.pad_token = "<|endoftext|>"  # ok: tokenizer vocabulary
 tokenizer.add_special_tokens({"pad_token": "[PAD]", "additional_special_tokens": ["<tool>"]})  # ok
 eos_token = "</s>"  # ok

@@ -130,7 +130,7 @@ def test_a_prefixless_provider_key_is_found_by_its_binding():
 def test_tokenizer_vocabulary_is_clean():
     source = (
         "from transformers import AutoTokenizer\n"
-        "tok = AutoTokenizer.from_pretrained('gpt2', pad_token='<|pad|>', token=None)\n"
+        "tok = AutoTokenizer.from_pretrained('./gpt2', pad_token='<|pad|>', token=None)\n"
         "tok.pad_token = tok.eos_token\n"
         "tok.add_special_tokens({'pad_token': '[PAD]', 'mask_token': 'Zq8vR2mT5wXy'})\n"
         "special_tokens = ['<|im_start|>', 'Xr9Tq2Lm7Wz4']\n"
