@@ -472,3 +472,18 @@ def test_yaml_loader_subclasses_follow_their_bases():
         yaml.load(text, Loader=Mixed)
         """
     assert findings(src) == [(14, "MLS107")]
+
+
+def test_module_constant_reassigned_through_global_is_unknown():
+    source = (
+        "import torch\n"
+        "WEIGHTS_ONLY = False\n"
+        "def configure():\n"
+        "    if trusted:\n"
+        "        global WEIGHTS_ONLY\n"
+        "        WEIGHTS_ONLY = True\n"
+        "def load(p):\n"
+        "    return torch.load(p, weights_only=WEIGHTS_ONLY)\n")
+    assert lint_source(source, "g.py", Settings()).findings == []
+    fixed = source.replace("global WEIGHTS_ONLY", "pass")
+    assert [f.line for f in lint_source(fixed, "g.py", Settings()).findings] == [8]

@@ -56,6 +56,9 @@ class Scope:
                 self._block(node.body)
             elif isinstance(node, (cst.Module, cst.ClassDef)):
                 self._block(node.body if isinstance(node, cst.ClassDef) else node)
+            if isinstance(node, cst.Module):
+                # `global X` in any function means X can change: it is no constant
+                self.mutated.update(_globals_declared(node))
         return self._bindings
 
     def module(self) -> "Scope":
@@ -208,3 +211,38 @@ def names_in(bindings: Iterable[Binding]) -> list[Binding]:
     (``try: import yaml / except ImportError: yaml = None``) do not hide the import."""
     return [b for b in bindings
             if not (b.kind == ASSIGN and isinstance(b.value, cst.Name) and b.value.value == "None")]
+
+
+def _globals_declared(module: cst.Module) -> set[str]:
+    """Names declared `global` anywhere in the module's functions (a statement-level walk)."""
+    names: set[str] = set()
+    pending: list[cst.CSTNode] = list(module.body)
+    while pending:
+        stmt = pending.pop()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Global):
+                    names.update(n.name.value for n in small.names)
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            for block in _blocks(stmt):
+                if isinstance(block, cst.SimpleStatementSuite):
+                    names.update(n.name.value for small in block.body if isinstance(small, cst.Global)
+                                 for n in small.names)
+                else:
+                    pending.extend(block.body)
+    return names
+
+
+def _blocks(stmt: cst.BaseCompoundStatement) -> list:
+    blocks = [stmt.body]
+    for attr in ("orelse", "finalbody"):
+        extra = getattr(stmt, attr, None)
+        if isinstance(extra, cst.If):
+            blocks.extend(_blocks(extra))
+        elif extra is not None:
+            blocks.append(extra.body)
+    for handler in getattr(stmt, "handlers", ()):
+        blocks.append(handler.body)
+    for case in getattr(stmt, "cases", ()):
+        blocks.append(case.body)
+    return blocks
