@@ -4,11 +4,17 @@ The cells are linted as one module (an import in the first cell resolves a call 
 as when the notebook is checked), with a marker comment before each cell. `fix_text` fixes that
 module; the markers split the result back into cells. Lines the fixes did not touch come back
 from the original cell, so IPython magics that the notebook adapter neutralised for parsing
-(`to_python`) return unchanged. An import a fix needs lands at the top of the first code cell.
+(`to_python`) return unchanged. An import a fix needs lands at the top of the first code cell
+(unless a cell before the fixed line already imports it). A cell that does not parse is left out,
+as when checking, and stays as it is.
 
 `rewrite_notebook` puts the new sources into the notebook's JSON and re-serialises it in the
 file's own layout (indentation, key order, escaping), refusing when that layout cannot be
 reproduced exactly: outputs, metadata and every other cell stay byte for byte as they were.
+
+`fix_notebook_file` is the CLI's `--fix` / `--diff` for one .ipynb file (via
+`fixer.check_and_fix`): the remaining findings come from the check of the fixed text
+(`notebooks.check_notebook_data`), and the diff is redacted like a .py file's.
 """
 from __future__ import annotations
 
@@ -43,17 +49,19 @@ def fix_cells(sources: Sequence[str], path: str, settings: Settings, unsafe: boo
     """(new sources, fixed findings, error) for the code cells of one notebook, in order.
 
     Unchanged cells come back as the very same strings. On an error (MLS000) nothing changes.
-    The fixed findings' positions refer to the joined module: use them for counting.
+    A cell that does not parse is left out of the module (blank lines), as when checking, and
+    stays unchanged. The fixed findings carry `cell` (1-based position in `sources`) and the line
+    in that cell where they were found (a finding of a later round may be off by the lines an
+    added import took).
     """
     originals = [_NEWLINE.split(source) for source in sources]
     neutral = [to_python(source)[0] if to_python else lines for source, lines in zip(sources, originals)]
     if any(len(a) != len(b) for a, b in zip(originals, neutral)):
         return list(sources), [], _error(path, "fixes not applied: the cells could not be mapped back")
-    joined: list[str] = []
-    for index, lines in enumerate(neutral):
-        joined.append(_MARK.format(index))
-        joined.extend(lines)
-    text = "\n".join(joined) + "\n"
+    text = _join(neutral)
+    if not _parses(text):  # as when checking: a cell that does not parse is left out (blank lines)
+        neutral = [lines if _parses("\n".join(lines) + "\n") else [""] * len(lines) for lines in neutral]
+        text = _join(neutral)
     result = fix_text(text, path, settings, unsafe, disable_noqa=disable_noqa, rules=rules)
     if result.error is not None or result.text == text:
         return list(sources), [], result.error
@@ -69,7 +77,29 @@ def fix_cells(sources: Sequence[str], path: str, settings: Settings, unsafe: boo
         if merged is None:
             return list(sources), [], _error(path, "fixes not applied: a fix touched an IPython magic line")
         out.append(("\r\n" if "\r\n" in source else "\n").join(merged))
+    cell_of = [(cell, line) for cell, lines in enumerate(neutral, 1) for line in range(len(lines) + 1)]
+    for finding in result.fixed:  # where it was found (exact in the first round)
+        finding.cell, finding.line = cell_of[min(max(finding.line, 1), len(cell_of)) - 1]
+        finding.line = finding.end_line = max(finding.line, 1)
     return out, result.fixed, None
+
+
+def _join(cells: Sequence[list[str]]) -> str:
+    joined: list[str] = []
+    for index, lines in enumerate(cells):
+        joined.append(_MARK.format(index))
+        joined.extend(lines)
+    return "\n".join(joined) + "\n"
+
+
+def _parses(text: str) -> bool:
+    import libcst as cst
+
+    try:
+        cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - any parser failure: the cell is not fixable
+        return False
+    return True
 
 
 def _split(text: str, count: int) -> Optional[list[list[str]]]:
@@ -118,12 +148,19 @@ def cell_source(cell: dict) -> str:
 def fix_notebook(text: str, path: str, settings: Settings, unsafe: bool = False, *,
                  to_python: Optional[ToPython] = None, disable_noqa: bool = False,
                  ) -> tuple[str, list[Finding], Optional[Finding]]:
-    """(new notebook text, fixed findings, error) for the text of an .ipynb file."""
-    try:
-        notebook = json.loads(text)
-        cells = [(i, c) for i, c in enumerate(notebook["cells"]) if c.get("cell_type") == "code"]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return text, [], None  # not a notebook this can fix; the check reports why
+    """(new notebook text, fixed findings, error) for the text of an .ipynb file.
+
+    Only an nbformat 4 notebook of a Python kernel whose cells are all well formed is fixed; for
+    anything else the text comes back unchanged with no error (the check reports what is wrong).
+    The fixed findings carry `cell` (1-based position in the notebook's `cells`).
+    """
+    from ml_seclint.notebooks import PYTHON_LANGUAGES, load
+
+    loaded, problems = load(text, path)
+    if loaded is None or problems or any(c.language not in PYTHON_LANGUAGES for c in loaded):
+        return text, [], None
+    notebook = json.loads(text)
+    cells = [(i, c) for i, c in enumerate(notebook["cells"]) if c.get("cell_type") == "code"]
     sources = [cell_source(c) for _, c in cells]
     new, fixed, error = fix_cells(sources, path, settings, unsafe, to_python=to_python,
                                   disable_noqa=disable_noqa)
@@ -134,22 +171,83 @@ def fix_notebook(text: str, path: str, settings: Settings, unsafe: bool = False,
     if rewritten is None:
         return text, [], _error(path, "fixes not applied: the notebook's JSON layout could not be "
                                       "reproduced, so rewriting it would reformat the whole file")
+    for finding in fixed:
+        finding.cell = cells[finding.cell - 1][0] + 1
     return rewritten, fixed, None
 
 
-_STYLES = [dict(indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_)
-           for indent, sort_keys, ascii_ in itertools.product((1, 2, 4, None), (True, False), (False, True))]
+_STYLES = [dict(indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_, separators=separators)
+           for indent, separators in ((1, None), (2, None), (4, None), (None, None), (None, (",", ":")))
+           for sort_keys, ascii_ in itertools.product((True, False), (False, True))]
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 
 def rewrite_notebook(text: str, changes: dict[int, str]) -> Optional[str]:
     """The notebook with the sources of cells `changes` (index in `cells` -> new source) replaced,
-    serialised exactly as the original was; None when no layout reproduces the original."""
+    serialised exactly as the original was; None when no layout reproduces the original.
+
+    The layouts tried: indentation 1, 2, 4 or none (also without spaces), keys sorted or not,
+    non-ASCII escaped or not, LF or CRLF line breaks, any trailing newlines. A changed source
+    that was a list of lines is split as the original list was (at every line break, as
+    nbformat does, or at \\n only)."""
     notebook = json.loads(text)
-    body = text.rstrip("\n")
+    crlf = "\r\n" in text and "\r" not in text.replace("\r\n", "")  # raw CR/LF are layout only
+    layout = text.replace("\r\n", "\n") if crlf else text
+    body = layout.rstrip("\n")
     style = next((s for s in _STYLES if json.dumps(notebook, **s) == body), None)  # type: ignore[arg-type]
     if style is None:
         return None
     for index, source in changes.items():
         cell = notebook["cells"][index]
-        cell["source"] = source.splitlines(keepends=True) if isinstance(cell.get("source"), list) else source
-    return json.dumps(notebook, **style) + text[len(body):]  # type: ignore[arg-type]
+        old = cell.get("source")
+        if isinstance(old, list):
+            joined = "".join(old)
+            split_at_newline = old != joined.splitlines(keepends=True) and old == _LINES.findall(joined)
+            cell["source"] = _LINES.findall(source) if split_at_newline else source.splitlines(keepends=True)
+        else:
+            cell["source"] = source
+    out = json.dumps(notebook, **style) + layout[len(body):]  # type: ignore[arg-type]
+    return out.replace("\n", "\r\n") if crlf else out
+
+
+def fix_notebook_file(task: Any) -> Any:
+    """runner.Task -> runner.CheckResult for `check --fix` / `--diff` on an .ipynb file: fix,
+    write (or diff), and report what the check of the fixed notebook finds."""
+    import codecs
+
+    from ml_seclint import notebooks
+    from ml_seclint.fixer import _redact_secrets, unified_diff
+    from ml_seclint.fixes import detached
+
+    try:
+        with open(task.path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return notebooks.check_notebook(task)  # reports why it cannot be read
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    try:
+        text = data[len(bom):].decode("utf-8")
+    except UnicodeDecodeError:
+        return notebooks.check_notebook_data(data, task)  # not fixed; the check says why
+    new, fixed, error = fix_notebook(text, task.path, task.settings, task.unsafe_fixes,
+                                     to_python=notebooks.to_python, disable_noqa=task.disable_noqa)
+    new_data = bom + new.encode("utf-8") if new != text else data
+    secrets: list[str] = []
+    result = notebooks.check_notebook_data(new_data, task, secrets)
+    if new != text:
+        result.diff = _redact_secrets(unified_diff(text, new, task.path), fixed, secrets)
+        if not task.diff:
+            try:
+                with open(task.path, "wb") as fh:
+                    fh.write(new_data)
+            except OSError as exc:
+                result = notebooks.check_notebook_data(data, task)
+                error = _error(task.path, f"fixes not written: {exc.strerror or exc}")
+                fixed = []
+    if error is not None:
+        result.findings.append(error)
+    for finding in fixed:
+        finding.node = None  # libcst nodes stay in the worker
+        finding.fix = detached(finding.fix)
+    result.fixed = fixed
+    return result

@@ -22,7 +22,7 @@ import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -205,7 +205,7 @@ def _import_args(spec: tuple[str, ...]) -> tuple[str, Optional[str], Optional[st
 
 
 def _imports(module: cst.Module, chosen: list[Finding]) -> cst.Module:
-    needed = [s for f in chosen for s in getattr(f.fix, "imports", ())]
+    needed = [s for f in chosen for s in getattr(f.fix, "imports", ()) if not _bound_before(module, s, f)]
     if needed:
         context = CodemodContext()
         for spec in needed:
@@ -218,6 +218,39 @@ def _imports(module: cst.Module, chosen: list[Finding]) -> cst.Module:
             RemoveImportsVisitor.remove_unused_import(context, *_import_args(spec))
         module = RemoveImportsVisitor(context).transform_module(module)
     return module
+
+
+def _bound_before(module: cst.Module, spec: tuple[str, ...], finding: Finding) -> bool:
+    """Whether the module already imports `spec` in a top-level statement that runs before the
+    statements holding `finding`'s edits, and binds that name to nothing else at module level.
+
+    AddImportsVisitor only looks at the leading import block: without this, `pass` / `import os`
+    / `KEY = "..."` would gain a second `import os` at the top. Dotted module imports
+    without an alias (`import a.b`) are left to AddImportsVisitor.
+    """
+    from ml_seclint.analysis.scopes import IMPORT, Scope
+
+    name, member, asname = _import_args(spec)
+    if member is None and asname is None and "." in name:
+        return False
+    bound = asname or member or name
+    qualname = f"{name}.{member}" if member else name
+    bindings = Scope(module, None).bindings.get(bound)
+    if not bindings or any(b.kind != IMPORT or b.qualname != qualname for b in bindings):
+        return False
+    wanted = {id(node) for node in finding.fix.replacements.values()}
+    first_import: Optional[int] = None
+    for index, stmt in enumerate(module.body):
+        if first_import is None and isinstance(stmt, cst.SimpleStatementLine) \
+                and any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body):
+            if Scope(cst.Module(body=[stmt]), None).bindings.get(bound):
+                first_import = index
+                continue
+        collector = _Collect(wanted)
+        stmt.visit(collector)
+        if collector.found:  # the first statement an edit is in
+            return first_import is not None
+    return False  # the edits were not found: let AddImportsVisitor decide
 
 
 # -- verifying ------------------------------------------------------------------------------
@@ -293,7 +326,8 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
         new_data = result.text.encode(encoding)
     except (UnicodeError, ValueError) as exc:
         return _unchanged(outcome, settings, disable_noqa, _error(path, f"fixes not applied: {exc}"))
-    outcome.diff = _redact_secrets(unified_diff(text, result.text, path), result)
+    outcome.diff = _redact_secrets(unified_diff(text, result.text, path),
+                                   (*result.fixed, *result.remaining, *result.suppressed))
     if write:
         try:
             with open(path, "wb") as fh:
@@ -326,33 +360,49 @@ def unified_diff(old: str, new: str, path: str) -> str:
     return "".join(out)
 
 
-def _redact_secrets(diff: str, result: FixResult) -> str:
-    """A diff is output too: the values MLS4xx found (fixed or not) and any provider-shaped key
-    are shown redacted, even though that keeps the patch from applying to those lines."""
-    from ml_seclint.secrets_table import redact, scrub
-
-    for finding in (*result.fixed, *result.remaining, *result.suppressed):
+def secret_values(findings: Iterable[Finding]) -> list[str]:
+    """The string values the MLS4xx findings among `findings` flagged (each part of an implicit
+    concatenation), read from their libcst nodes; findings without a node give none."""
+    values: list[str] = []
+    for finding in findings:
         if not finding.code.startswith("MLS4"):
             continue
         pending = [finding.node]
-        while pending:  # a key split over implicitly concatenated parts: redact every part
+        while pending:  # a key split over implicitly concatenated parts: every part
             node = pending.pop()
             if isinstance(node, cst.ConcatenatedString):
                 pending += [node.left, node.right]
             elif isinstance(node, cst.SimpleString) and len(node.raw_value) >= 8:
-                diff = diff.replace(node.raw_value, redact(node.raw_value))
+                values.append(node.raw_value)
+    return values
+
+
+def _redact_secrets(diff: str, findings: Iterable[Finding], values: Iterable[str] = ()) -> str:
+    """A diff is output too: the values MLS4xx found (fixed or not; from the findings' nodes, plus
+    `values` found elsewhere, such as a notebook's `%env` lines) and any provider-shaped key are
+    shown redacted, even though that keeps the patch from applying to those lines. A value is
+    also redacted in its JSON-escaped forms (a notebook's diff is a diff of JSON)."""
+    import json
+
+    from ml_seclint.secrets_table import redact, scrub
+
+    for value in sorted({*secret_values(findings), *values}, key=len, reverse=True):
+        if len(value) < 8:
+            continue
+        for form in {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}:
+            diff = diff.replace(form, redact(value))
     return scrub(diff)
 
 
 def check_and_fix(task: Any) -> Any:
     """runner.Task -> runner.CheckResult for `check --fix`: the findings left after fixing."""
-    import dataclasses
-
     from ml_seclint.fixes import detached
-    from ml_seclint.runner import CheckResult, check_file
+    from ml_seclint.runner import CheckResult
 
-    if task.path.endswith(".ipynb"):  # not fixed yet: see fix_notebook.fix_notebook
-        return check_file(dataclasses.replace(task, fix=False))
+    if task.path.endswith(".ipynb"):
+        from ml_seclint.fix_notebook import fix_notebook_file
+
+        return fix_notebook_file(task)
     outcome = fix_file(task.path, task.settings, task.unsafe_fixes, write=not task.diff,
                        disable_noqa=task.disable_noqa)
     if outcome.result is None:

@@ -423,14 +423,23 @@ def _text_finding(rule: type[Rule], message: str, cell: int, line: int, column: 
 def check_notebook(task: Any) -> Any:
     """runner.check_file for a notebook: read, lint, suppression comments (`# noqa`,
     `# ml-seclint: ignore`) in code cells and on magic lines, map to cells."""
-    from ml_seclint.fixes import detached
-    from ml_seclint.runner import CheckResult, select_findings
+    from ml_seclint.runner import CheckResult
 
     try:
         with open(task.path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         return CheckResult(task.path, [error_finding(task.path, f"cannot read file: {exc.strerror or exc}")])
+    return check_notebook_data(data, task)
+
+
+def check_notebook_data(data: Union[bytes, str], task: Any, secrets: Optional[list[str]] = None) -> Any:
+    """`check_notebook` for a notebook's contents (`--fix --diff` checks the fixed text without
+    writing it). `secrets`, when given, receives the values of the MLS4xx findings reported or
+    suppressed in code and on magic lines (what a diff of the notebook must redact)."""
+    from ml_seclint.fixes import detached
+    from ml_seclint.runner import CheckResult, select_findings
+
     result = lint_notebook(data, task.path, task.settings, check_syntax=True)
     module = result.module
     enabled = lambda f: task.settings.code_enabled(f.code, task.path)  # noqa: E731
@@ -448,6 +457,15 @@ def check_notebook(task: Any) -> Any:
         finding.cell = None
     kept, quiet = select_findings(on_magic, magic_source(module), task.path, task.settings,
                                   task.disable_noqa)
+    if secrets is not None:
+        from ml_seclint.fixer import secret_values
+
+        secrets += secret_values([*findings, *suppressed])
+        # on magic lines: the credentials' values (MLS401 provider keys, here and in stored
+        # outputs, are found by their shape wherever they are: secrets_table.scrub)
+        lines = magic_source(module).split("\n")
+        secrets += [lines[f.line - 1][f.column:f.end_column] for f in (*kept, *quiet)
+                    if f.code.startswith("MLS4") and f.code != "MLS401" and f.line == f.end_line]
     findings = result.errors + result.located(findings + kept) + elsewhere
     suppressed = result.located(suppressed + quiet)
     findings.sort(key=lambda f: (f.cell or 0, f.line, f.column, f.code))

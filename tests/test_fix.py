@@ -323,6 +323,36 @@ def test_imports_are_added_once():
         '"""Doc."""\nfrom __future__ import annotations\nimport sys\nimport os\n\nKEY = os.environ["KEY"]\n'
 
 
+@pytest.mark.parametrize("source, expected", [
+    # an import after other statements already serves the fix: no second `import os`
+    ('pass\nimport os\nKEY = "abc"\n', 'pass\nimport os\nKEY = os.environ["KEY"]\n'),
+    ('import sys\nsys.path.insert(0, ".")\nimport os\n\nKEY = "abc"\n',
+     'import sys\nsys.path.insert(0, ".")\nimport os\n\nKEY = os.environ["KEY"]\n'),
+    ('x = 1\nimport os, sys\nif x:\n    KEY = "abc"\n',
+     'x = 1\nimport os, sys\nif x:\n    KEY = os.environ["KEY"]\n'),
+    # ... but not one that runs after the edit, one that binds another name or module, one that is
+    # conditional, or a name that is also rebound
+    ('KEY = "abc"\nimport os\n', 'import os\n\nKEY = os.environ["KEY"]\nimport os\n'),
+    ('pass\nimport os.path as os\nKEY = "abc"\n',
+     'import os\n\npass\nimport os.path as os\nKEY = os.environ["KEY"]\n'),
+    ('pass\nfrom x import os\nKEY = "abc"\n',
+     'import os\n\npass\nfrom x import os\nKEY = os.environ["KEY"]\n'),
+    ('pass\nif TYPE_CHECKING:\n    import os\nKEY = "abc"\n',
+     'import os\n\npass\nif TYPE_CHECKING:\n    import os\nKEY = os.environ["KEY"]\n'),
+    ('pass\nimport os\nos = None\nKEY = "abc"\n',
+     'import os\n\npass\nimport os\nos = None\nKEY = os.environ["KEY"]\n'),
+])
+def test_an_import_the_module_already_has_is_not_added_again(source, expected):
+    result = fix_text(source, "t.py", SETTINGS, True, rules=[NeedsOs])
+    assert result.text == expected and result.error is None
+
+
+def test_an_existing_import_after_a_statement_serves_the_real_secrets_fix():
+    source = ('from openai import OpenAI\nprint("start")\nimport os\n'
+              'client = OpenAI(api_key="q7Rt2vXw9LmZ4pKcB8nD")\n')
+    assert fixed(source) == source.replace('"q7Rt2vXw9LmZ4pKcB8nD"', 'os.environ["OPENAI_API_KEY"]')
+
+
 def test_a_fix_whose_nodes_are_not_in_the_tree_is_dropped():
     result = fix_text("foreign = 1\n", "t.py", SETTINGS, rules=[Foreign])
     assert result.text == "foreign = 1\n" and result.error is None
