@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "findings on added or modified lines")
     check.add_argument("--show-suppressed", action="store_true",
                        help="also list the findings that comments or the baseline suppressed, and why")
+    check.add_argument("--fix", action="store_true",
+                       help="apply the safe fixes in place and report what remains")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, also apply the unsafe fixes (they may change behaviour)")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them (implies --fix)")
+    check.add_argument("--no-notebooks", action="store_true",
+                       help="do not check Jupyter notebooks (.ipynb) found in directories")
 
     rules = sub.add_parser("rules", help="list the rules with their guideline sections")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -111,6 +119,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"path '{path}' does not exist")
     if args.since and args.write_baseline:
         raise UsageError("--write-baseline records every finding; it cannot be combined with --since")
+    fixing = bool(getattr(args, "fix", False) or getattr(args, "diff", False))
+    if fixing and args.since:
+        raise UsageError("--fix and --diff fix whole files; they cannot be combined with --since")
     baseline = _load_baseline(args.baseline) if args.baseline else None
     changed = _changed_lines(args.since) if args.since else None
     try:
@@ -119,9 +130,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"configuration: {exc}") from None
     if changed is not None:
         tasks = [t for t in tasks if _real(t.path) in changed and changed[_real(t.path)] != set()]
+    for task in tasks:
+        task.fix, task.unsafe_fixes, task.diff = fixing, args.unsafe_fixes, args.diff
     progress = Progress()
     results = run(tasks, args.jobs, progress)
     progress.finish()
+    if args.diff:
+        return _print_diff(results, args)
     findings = [f for r in results for f in r.findings]
     suppressed = [f for r in results for f in r.suppressed]
     if changed is not None:
@@ -132,10 +147,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings, accepted, baseline_path = _apply_baseline(
         args, baseline, findings, [t.path for t in tasks] if changed is None else [])
     report = Report(findings, len(results), suppressed + accepted, root=os.getcwd(),
-                    show_suppressed=args.show_suppressed, baseline=baseline_path)
+                    show_suppressed=args.show_suppressed, baseline=baseline_path,
+                    fixed=[f for r in results for f in r.fixed])
     _write(formats()[args.format](report), args.output)
     failing = SEVERITIES[SEVERITIES.index(args.fail_on):]
     fails = any(f.severity in failing or f.severity not in SEVERITIES for f in findings)
+    return EXIT_FINDINGS if fails and not args.exit_zero else EXIT_CLEAN
+
+
+def _print_diff(results: list, args: argparse.Namespace) -> int:
+    """`check --diff`: the diff on stdout (or --output), a summary on stderr. The exit status is 1
+    when there is something to fix or a finding at --fail-on severity remains."""
+    from ml_seclint.output import fix_summary
+
+    _write("".join(result.diff for result in results), args.output)
+    findings = [f for r in results for f in r.findings]
+    fixed = [f for r in results for f in r.fixed]
+    files = sum(1 for r in results if r.diff)
+    print(f"Would fix {len(fixed)} finding(s) in {files} file(s); {len(findings)} finding(s) would "
+          f"remain.", file=sys.stderr)
+    for line in fix_summary(findings, marked=False):
+        print(line, file=sys.stderr)
+    failing = SEVERITIES[SEVERITIES.index(args.fail_on):]
+    fails = fixed or any(f.severity in failing or f.severity not in SEVERITIES for f in findings)
     return EXIT_FINDINGS if fails and not args.exit_zero else EXIT_CLEAN
 
 
@@ -244,6 +278,8 @@ def _with_flags(settings, args: argparse.Namespace):
         changes["select"] = tuple(args.select)
     if args.ignore is not None:
         changes["ignore"] = tuple(args.ignore)
+    if getattr(args, "no_notebooks", False):
+        changes["extra"] = {**settings.extra, "notebooks": False}
     return dataclasses.replace(settings, **changes) if changes else settings
 
 

@@ -32,6 +32,7 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "per-file-ignores": (dict, "{glob: [code prefixes]} ignored in the matching files"),
     "require-reason": (bool, "report a # noqa / # ml-seclint: ignore that silences a finding "
                              "without a reason as MLS001 (CLI)"),
+    "notebooks": (bool, "check Jupyter notebooks (.ipynb) found in directories (default: true)"),
 }
 
 

@@ -18,6 +18,7 @@ from ml_seclint.config import Settings
 from ml_seclint.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.rule import Finding, Rule
 from ml_seclint.traverse import walk
+from ml_seclint.secrets_table import scrub
 
 PARSE_ERROR = "MLS000"
 
@@ -28,9 +29,12 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     parsed: bool = False
     lines: int = 0
+    # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
+    module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
 
 
 def error_finding(path: str, reason: str, line: int = 1, column: int = 0) -> Finding:
+    reason = scrub(reason)  # an exception message may quote source text: never a key in full
     return Finding(PARSE_ERROR, f"file could not be checked: {reason}", max(line, 1), max(column, 0),
                    max(line, 1), max(column, 0), "medium", "high", path=path)
 
@@ -86,6 +90,7 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
         result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
+    result.module = module
     if check_syntax:
         python_error = _compile_check(source, path)
         if python_error:

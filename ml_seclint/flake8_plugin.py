@@ -42,8 +42,10 @@ class Flake8Plugin:
         try:
             results = list(self._run())
         except Exception as exc:  # noqa: BLE001 - a raise here would abort the whole flake8 run
+            from ml_seclint.secrets_table import scrub
+
             results = [(1, 0, f"MLS000 file could not be checked: internal error: "
-                              f"{type(exc).__name__}: {exc}", type(self))]
+                              f"{type(exc).__name__}: {scrub(str(exc))}", type(self))]
         yield from results
 
     def _run(self) -> Iterator[Result]:

@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Optional
 
 from ml_seclint.config import Settings
 from ml_seclint.engine import FileResult, lint_source
+from ml_seclint.fixes import detached
 from ml_seclint.rule import Finding
 from ml_seclint.sources import read_text
 from ml_seclint.suppress import apply_suppressions
@@ -23,6 +24,9 @@ class Task:
     path: str
     settings: Settings
     disable_noqa: bool = False
+    fix: bool = False  # apply fixes (ml_seclint.fixer)
+    unsafe_fixes: bool = False  # ... the unsafe ones too
+    diff: bool = False  # compute the diff, do not write
 
 
 @dataclass
@@ -31,6 +35,8 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
     lines: int = 0
+    fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
+    diff: str = ""  # unified diff of the fixes (with --fix and --diff)
 
 
 def check_file(task: Task) -> CheckResult:
@@ -44,20 +50,37 @@ def check_file(task: Task) -> CheckResult:
 
 
 def _check(task: Task) -> CheckResult:
+    if task.fix:
+        from ml_seclint.fixer import check_and_fix
+
+        return check_and_fix(task)
+    if task.path.endswith(".ipynb"):
+        from ml_seclint.notebooks import check_notebook
+
+        return check_notebook(task)
     text, error = read_text(task.path)
     if text is None:
         return CheckResult(task.path, [error] if error else [])
     result: FileResult = lint_source(text, task.path, task.settings, check_syntax=True)
-    findings = [f for f in result.findings if task.settings.code_enabled(f.code, task.path)]
-    suppressed: list[Finding] = []
-    if not task.disable_noqa:
-        require_reason = bool(task.settings.extra.get("require-reason")) \
-            and task.settings.code_enabled("MLS001", task.path)
-        findings, suppressed = apply_suppressions(findings, text, path=task.path,
-                                                  require_reason=require_reason)
+    findings, suppressed = select_findings(result.findings, text, task.path, task.settings,
+                                           task.disable_noqa)
     for finding in (*findings, *suppressed):
         finding.node = None  # libcst nodes stay in the worker
+        finding.fix = detached(finding.fix)
     return CheckResult(task.path, findings, suppressed, text.count("\n") + 1)
+
+
+def select_findings(findings: list[Finding], text: str, path: str, settings: Settings,
+                    disable_noqa: bool = False) -> tuple[list[Finding], list[Finding]]:
+    """(kept, suppressed): the enabled findings, split by suppression comments."""
+    findings = [f for f in findings if settings.code_enabled(f.code, path)]
+    suppressed: list[Finding] = []
+    if not disable_noqa:
+        require_reason = bool(settings.extra.get("require-reason")) \
+            and settings.code_enabled("MLS001", path)
+        findings, suppressed = apply_suppressions(findings, text, path=path,
+                                                  require_reason=require_reason)
+    return findings, suppressed
 
 
 def run(tasks: list[Task], jobs: int, progress: Optional[Callable[[int, int], None]] = None) -> list[CheckResult]:

@@ -15,6 +15,12 @@ SKIP_DIRS = frozenset({
     ".ipynb_checkpoints",
 })
 EXTENSIONS = (".py",)
+NOTEBOOK_EXTENSIONS = (".ipynb",)
+
+
+def notebooks_enabled(settings) -> bool:
+    """The `notebooks` key of [tool.ml-seclint] (default true); `--no-notebooks` sets it false."""
+    return settings.extra.get("notebooks", True) is not False
 
 
 def _is_virtualenv(path: str) -> bool:
@@ -31,9 +37,10 @@ def walk(top: str, settings_for, extensions: tuple[str, ...] = EXTENSIONS) -> It
             if d not in SKIP_DIRS and not d.endswith(".egg-info")
             and not _is_virtualenv(os.path.join(root, d))
             and not settings.excluded(os.path.join(root, d)))
+        wanted = extensions + NOTEBOOK_EXTENSIONS if notebooks_enabled(settings) else extensions
         for name in sorted(files):
             path = os.path.join(root, name)
-            if name.endswith(extensions) and not settings.excluded(path):
+            if name.endswith(wanted) and not settings.excluded(path):
                 yield path
 
 

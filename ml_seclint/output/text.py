@@ -1,7 +1,7 @@
 """flake8-style lines: `path:line:col: CODE message` (notebooks: `path:cell N:line:col:`)."""
 from __future__ import annotations
 
-from ml_seclint.output import Report
+from ml_seclint.output import Report, fix_marker, fix_summary
 
 
 def location(finding) -> str:
@@ -10,7 +10,7 @@ def location(finding) -> str:
 
 
 def render(report: Report) -> str:
-    lines = [f"{location(f)}: {f.code} {f.message}" for f in report.findings]
+    lines = [f"{location(f)}: {f.code} {f.message}{fix_marker(f)}" for f in report.findings]
     summary = report.summary()
     if report.findings:
         severities = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items())
@@ -26,6 +26,11 @@ def render(report: Report) -> str:
         parts += [f"{accepted} accepted by the baseline"] if accepted else []
         hint = "" if report.show_suppressed else " (--show-suppressed lists them)"
         lines.append(", ".join(parts) + hint + ".")
+    if report.fixed:
+        files = len({f.path for f in report.fixed})
+        lines.append(f"Fixed {len(report.fixed)} finding(s) in {files} file(s); "
+                     f"{len(report.findings) or 'none'} remain.")
+    lines.extend(fix_summary(report.findings))
     if report.show_suppressed and report.suppressed:
         lines.append("")
         lines.append("Suppressed:")

@@ -6,6 +6,7 @@ import re
 import libcst as cst
 
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, defines_method, local_ancestry
+from ml_seclint.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, keyword, remove_arg, rename
 from ml_seclint.rule import Option, Rule
 from ml_seclint.versions import dependency_floor, version_at_least
 
@@ -95,11 +96,16 @@ class TorchLoad(DeserializationRule):
         if weights_only is MISSING:
             if view.through_partial or version_at_least(self.option("torch-min-version"), (2, 6)):
                 return
-            self.report(node)
+            # weights_only is keyword-only, so it can always be added (an unresolved **kwargs
+            # would make it UNKNOWN, not MISSING)
+            self.report(node, fix=Fix("add weights_only=True", UNSAFE,
+                                      {node: add_keyword(node, keyword("weights_only", "True"))}))
         elif weights_only is not UNKNOWN and not weights_only \
                 and (not view.through_partial or view.given_here("weights_only")):
+            arg = direct_arg(node, view.arg("weights_only")[0])
+            fix = Fix("set weights_only=True", UNSAFE, {arg.value: cst.Name("True")}) if arg else None
             self.report(node, "torch.load(weights_only=False) unpickles arbitrary objects: a "
-                              "malicious checkpoint runs code on load", severity="critical")
+                              "malicious checkpoint runs code on load", severity="critical", fix=fix)
 
 
 class JoblibLoad(DeserializationRule):
@@ -142,7 +148,16 @@ class NumpyAllowPickle(DeserializationRule):
             if view.through_partial and not view.given_here("allow_pickle", 2):
                 return
             if allow is not MISSING and allow is not UNKNOWN and allow:
-                self.report(node)
+                self.report(node, fix=self._fix(node, view))
+
+    @staticmethod
+    def _fix(node: cst.Call, view) -> "Fix | None":
+        arg = direct_arg(node, view.arg("allow_pickle", 2)[0])
+        if arg is None:
+            return None  # in a **dict or a partial made elsewhere
+        if arg.keyword is None:  # positional: later positional arguments keep their places
+            return Fix("set allow_pickle to False", UNSAFE, {arg.value: cst.Name("False")})
+        return Fix("remove allow_pickle=True", UNSAFE, {node: remove_arg(node, arg)})
 
 
 class PandasReadPickle(DeserializationRule):
@@ -195,28 +210,52 @@ class YamlUnsafeLoad(DeserializationRule):
         if view.through_partial and not (names & self.LOADS and view.given_here("Loader", 1)):
             return  # the partial was checked where it was made
         if names & self.UNSAFE:
-            self.report(node, f"{min(names & self.UNSAFE)}() constructs arbitrary Python objects from the document")
+            name = min(names & self.UNSAFE)
+            self.report(node, f"{name}() constructs arbitrary Python objects from the document",
+                        fix=self._safe_name(view.callee, name, UNSAFE))
         elif names & self.FULL:
             name = min(names & self.FULL)
             self.report(node, f"{name}() uses FullLoader, which has allowed code execution "
-                              f"(CVE-2020-14343); use {name.replace('full_', 'safe_')}()", severity="low")
+                              f"(CVE-2020-14343); use {name.replace('full_', 'safe_')}()", severity="low",
+                        fix=self._safe_name(view.callee, name, UNSAFE))
         elif names & self.LOADS:
             name = min(names & self.LOADS)
             safe = name.replace("yaml.", "yaml.safe_")
             loader, scope = view.arg("Loader", 1)
             if loader is MISSING:
+                # safe: PyYAML >= 6 raises TypeError here, so no working program changes
                 self.report(node, f"{name}() without a Loader constructs arbitrary Python objects "
-                                  f"in PyYAML < 5.1 (FullLoader up to 5.4); use {safe}()")
+                                  f"in PyYAML < 5.1 (FullLoader up to 5.4); use {safe}()",
+                            fix=self._safe_name(view.callee, name, SAFE))
                 return
             if loader is UNKNOWN:
                 return
             kind = self._loader_kind(loader, scope)
+            fix = None
+            loader_names = self.ctx.qualnames(loader)
+            if kind in ("unsafe", "full") and len(loader_names) == 1 and direct_arg(node, loader) is not None:
+                fix = self._safe_name(loader, min(loader_names), UNSAFE)
             if kind == "unsafe":
                 self.report(node, f"{name}() with an unsafe Loader constructs arbitrary Python "
-                                  f"objects; use Loader=yaml.SafeLoader or {safe}()")
+                                  f"objects; use Loader=yaml.SafeLoader or {safe}()", fix=fix)
             elif kind == "full":
                 self.report(node, f"{name}(Loader=FullLoader) has allowed code execution "
-                                  f"(CVE-2020-14343); use yaml.SafeLoader", severity="low")
+                                  f"(CVE-2020-14343); use yaml.SafeLoader", severity="low", fix=fix)
+
+    #: the safe counterpart of each loader function and Loader class
+    SAFE_NAMES = {"load": "safe_load", "load_all": "safe_load_all",
+                  "unsafe_load": "safe_load", "unsafe_load_all": "safe_load_all",
+                  "full_load": "safe_load", "full_load_all": "safe_load_all",
+                  "Loader": "SafeLoader", "UnsafeLoader": "SafeLoader", "FullLoader": "SafeLoader",
+                  "CLoader": "CSafeLoader", "CUnsafeLoader": "CSafeLoader", "CFullLoader": "CSafeLoader"}
+
+    def _safe_name(self, expr: cst.BaseExpression, qualname: str, safety: str) -> "Fix | None":
+        """`yaml.load` -> `yaml.safe_load`, `Loader=y.Loader` -> `Loader=y.SafeLoader`, ..."""
+        old = qualname.rsplit(".", 1)[-1]
+        new = self.SAFE_NAMES.get(old)
+        if new is None or (isinstance(expr, cst.Attribute) and expr.attr.value != old):
+            return None
+        return rename(expr, new, self.ctx.scope, f"use {new} instead of {old}", safety)
 
     def _loader_kind(self, loader: cst.BaseExpression, scope) -> str:
         from ml_seclint.analysis.resolve import qualnames
@@ -283,7 +322,10 @@ class SafetensorsDisabled(DeserializationRule):
             if view.through_partial and not view.given_here("use_safetensors"):
                 return
             if value is not MISSING and value is not UNKNOWN and value is False:
-                self.report(node)
+                arg = direct_arg(node, view.arg("use_safetensors")[0])
+                fix = Fix("remove use_safetensors=False", UNSAFE, {node: remove_arg(node, arg)}) \
+                    if arg is not None and arg.keyword is not None else None
+                self.report(node, fix=fix)
 
 
 class FrameworkPickleOptIn(DeserializationRule):

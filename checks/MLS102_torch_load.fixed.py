@@ -1,0 +1,56 @@
+"""MLS102 torch-load-unsafe: checkpoints loaded without weights_only=True.
+
+Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
+look-alike that must not be.
+"""
+import functools
+from functools import partial
+
+import torch
+import torch as T
+import torch.serialization as ser
+from torch import load as torch_load
+from torch.serialization import load
+
+from mylib import torch_utils
+
+WEIGHTS_ONLY = True
+LOAD_KWARGS = {"weights_only": True, "map_location": "cpu"}
+UNSAFE_KWARGS = dict(weights_only=False)
+
+
+def load_checkpoint(path, device):
+    state = torch.load(path, weights_only=True)  # expect: MLS102
+    state = torch.load(path, map_location=device, weights_only=True)  # expect: MLS102
+    state = T.load(path, weights_only=True)  # expect: MLS102
+    state = torch_load(path, weights_only=True)  # expect: MLS102
+    state = load(path, map_location="cpu", weights_only=True)  # expect: MLS102
+    state = ser.load(path, weights_only=True)  # expect: MLS102
+    state = torch.load(  # expect: MLS102
+        path,
+        map_location="cpu",
+        weights_only=True,
+    )
+    state = torch.load(path, **UNSAFE_KWARGS)  # expect: MLS102
+    loader = functools.partial(torch.load, map_location=device, weights_only=True)  # expect: MLS102
+    lazy = partial(T.load, weights_only=True)  # expect: MLS102
+    restore = lambda p: torch.load(p, weights_only=True)  # expect: MLS102
+    return state, loader, lazy, restore
+
+
+def load_checkpoint_safely(path, device, trusted_flag):
+    state = torch.load(path, weights_only=True)  # ok
+    state = T.load(path, map_location=device, weights_only=WEIGHTS_ONLY)  # ok
+    state = torch.load(path, **LOAD_KWARGS)  # ok
+    state = torch.load(path, **{"weights_only": True})  # ok
+    state = torch.load(path, weights_only=trusted_flag)  # ok: unresolvable, not guessed
+    loader = functools.partial(torch.load, weights_only=True)  # ok
+    state = loader(path)  # ok
+    module = torch.jit.load("scripted.pt")  # ok: TorchScript, not a pickle loader
+    state = torch_utils.load(path)  # ok: another library's load
+    torch.save(state, path)  # ok: writing
+    return state, module
+
+
+def shadowed(torch, path):
+    return torch.load(path)  # ok: `torch` is a parameter here, not the module

@@ -1,0 +1,77 @@
+"""MLS104 numpy-allow-pickle: .npy/.npz feature files loaded with allow_pickle=True.
+
+Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
+look-alike that must not be.
+"""
+import functools
+from functools import partial
+
+import numpy
+import numpy as np
+from numpy import load as np_load
+
+ALLOW_PICKLE = True
+NO_PICKLE = False
+NPZ_OPTIONS = {"allow_pickle": True, "mmap_mode": None}
+SAFE_OPTIONS = dict(allow_pickle=False)
+
+
+def load_features(split, data_dir="data/features"):
+    feats = np.load(f"{data_dir}/{split}_x.npy")  # expect: MLS104
+    labels = numpy.load(f"{data_dir}/{split}_y.npy")  # expect: MLS104
+    meta = np_load(f"{data_dir}/{split}_meta.npz")  # expect: MLS104
+    ids = np.load(f"{data_dir}/{split}_ids.npy", None, False)  # expect: MLS104
+    extra = np.load(f"{data_dir}/{split}_extra.npz", **NPZ_OPTIONS)  # expect: MLS104
+    boxes = np.load(f"{data_dir}/{split}_boxes.npy", **{"allow_pickle": True})  # expect: MLS104
+    masks = np.load(  # expect: MLS104
+        f"{data_dir}/{split}_masks.npz",
+    )
+    return feats, labels, meta["vocab"], ids, extra, boxes, masks
+
+
+def lazy_loaders(paths):
+    unsafe = functools.partial(np.load)  # expect: MLS104
+    arrays = [unsafe(p) for p in paths]  # ok: reported where the partial is made
+    mapped = partial(np.load, mmap_mode="r")  # ok: allow_pickle stays False
+    arrays += [mapped(p) for p in paths]  # ok
+    arrays.append(mapped(paths[0]))  # expect: MLS104
+    lenient = lambda p: np.load(p)  # expect: MLS104
+    return arrays, lenient
+
+
+def load_features_safely(path, allow_objects):
+    arr = np.load(path)  # ok: allow_pickle defaults to False (numpy >= 1.16.3)
+    arr = np.load(path, allow_pickle=False)  # ok
+    arr = np.load(path, allow_pickle=NO_PICKLE)  # ok: the constant is False
+    arr = np.load(path, **SAFE_OPTIONS)  # ok
+    arr = np.load(path, mmap_mode="r")  # ok
+    arr = np.load(path, allow_pickle=allow_objects)  # ok: unresolvable, not guessed
+    np.save(path, arr, allow_pickle=True)  # ok: writing
+    np.savez_compressed(path, features=arr)  # ok: writing
+    text = np.loadtxt("data/labels.csv", delimiter=",")  # ok: not a pickle loader
+    return arr, text
+
+
+def other_objects(dataset, config, path):
+    batch = dataset.load(path, allow_pickle=True)  # ok: a method of another object
+    settings = config.load(allow_pickle=True)  # ok: a method of another object
+    return batch, settings
+
+
+def shadowed(np, path):
+    return np.load(path, allow_pickle=True)  # ok: `np` is a parameter here, not numpy
+
+
+def other_library(path):
+    from mylib import numpy
+
+    return numpy.load(path, allow_pickle=True)  # ok: mylib.numpy is not numpy
+
+
+def load(path, allow_pickle=False):
+    with open(path, "rb") as f:
+        return f.read() if allow_pickle else b""
+
+
+def local_loader(path):
+    return load(path, allow_pickle=True)  # ok: the local function, not numpy.load

@@ -1,0 +1,354 @@
+"""MLS4xx: secrets in code (provider keys by shape, credentials by code context).
+
+Messages only ever carry `secrets_table.redact(value)`; a crash inside these rules is re-raised
+without its arguments, so not even an MLS000 message can carry a value.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Callable, Optional, Union
+
+import libcst as cst
+
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant
+from ml_seclint.analysis.scopes import Scope
+from ml_seclint.fixes import UNSAFE, Fix
+from ml_seclint.rule import Rule
+from ml_seclint.secrets_table import (CREDENTIAL_TEXT, KEY_TEXT, KEYWORDS, SDK_CREDENTIAL_PARAMS,
+                                      KeyMatch, credential_name, env_name, find_keys, has_keyword,
+                                      looks_secret, redact, strip_auth_scheme)
+
+ENVIRON = frozenset({"os.environ"})
+ENV_SETTERS = frozenset({"os.environ.setdefault", "os.putenv"})
+ENV_UPDATE = frozenset({"os.environ.update"})
+_ESCAPE = re.compile(r"\\(?:[nrtvfab0\\'\"]|x[0-9a-fA-F]{2})")
+
+StringNode = Union[cst.SimpleString, cst.ConcatenatedString]
+
+
+class SecretRule(Rule):
+    guideline = "2.2"
+    secondary_guidelines = ("3.1",)
+    cwe = (798, 540)
+    owasp = ("LLM02:2025",)
+    atlas = ("AML.T0055", "AML.T0012")
+    fix_safety = "unsafe"
+
+    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
+        @functools.wraps(method)
+        def withheld(node: cst.CSTNode) -> None:
+            try:
+                method(node)
+            except Exception as exc:  # noqa: BLE001 - the message could quote a secret
+                raise RuntimeError(f"{type(exc).__name__} while checking a value (details withheld: "
+                                   f"they could contain a secret)") from None
+        return super()._guard(withheld)
+
+
+def env_fix(env: str, what: str) -> Callable[[cst.CSTNode], Fix]:
+    def make(node: cst.CSTNode) -> Fix:
+        return Fix(title=f"read the {what} from os.environ[\"{env}\"] instead of hardcoding it",
+                   safety=UNSAFE, replacements={node: cst.parse_expression(f'os.environ["{env}"]')},
+                   imports=(("os",),))
+    return make
+
+
+def key_message(keys: list[KeyMatch], where: str, advice: Optional[str] = None) -> str:
+    first = keys[0].format
+    more = f" (and {len(keys) - 1} more key(s))" if len(keys) > 1 else ""
+    advice = advice or (f"read it from the environment (os.environ[\"{first.env}\"]) or a secret "
+                        f"manager")
+    return (f"{first.provider} {first.kind} {redact(keys[0].value)} hardcoded in {where}{more}; "
+            f"revoke it and {advice}")
+
+
+def credential_message(value: str, label: str, env: Optional[str]) -> str:
+    shown = redact(strip_auth_scheme(value.strip()))
+    if env is None:  # already an environment variable: the value belongs outside the code
+        return (f"hardcoded credential {shown} {label}; set the variable outside the code (the "
+                f"shell, a git-ignored .env file or a secret manager)")
+    return (f"hardcoded credential {shown} {label}; read it from the environment "
+            f"(os.environ[\"{env}\"]) or a secret manager")
+
+
+def string_leaves(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The SimpleString / FormattedString parts of a (possibly nested) implicit concatenation."""
+    if isinstance(node, cst.ConcatenatedString):
+        return [*string_leaves(node.left), *string_leaves(node.right)]
+    return [node]
+
+
+def _text(value: Union[str, bytes]) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+class HardcodedProviderKey(SecretRule):
+    code = "MLS401"
+    name = "hardcoded-provider-key"
+    summary = "an API key in a known provider format (OpenAI, Anthropic, Hugging Face, ...) is hardcoded"
+    message = "a provider API key is hardcoded; revoke it and read it from the environment"
+    severity = "high"
+    confidence = "high"
+    # a keyword, then the keyword's own patterns over the file (secrets_table.may_hold_key)
+    triggers = tuple((keyword, KEY_TEXT) for keyword in KEYWORDS)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._handled: set[int] = set()  # string parts already checked as a whole concatenation
+        self._no_fix: set[int] = set()  # strings where os.environ[...] would be wrong
+
+    # -- where a whole-literal fix would be wrong ---------------------------------------
+    def visit_Expr(self, node: cst.Expr) -> None:  # docstrings and bare strings
+        self._no_fix.update(id(n) for n in string_leaves(node.value))
+        self._no_fix.add(id(node.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Subscript) and self.ctx.qualnames(target.target.value) & ENVIRON:
+                self._no_fix.add(id(node.value))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if node.args and self.ctx.call(node).names & (ENV_SETTERS | ENV_UPDATE):
+            for arg in node.args:
+                self._no_fix.add(id(arg.value))
+                if isinstance(arg.value, cst.Dict):
+                    self._no_fix.update(id(e.value) for e in arg.value.elements)
+
+    def visit_MatchValue(self, node: cst.MatchValue) -> None:
+        self._no_fix.add(id(node.value))
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self._no_fix.add(id(node.annotation))
+
+    # -- strings, f-strings, comments ---------------------------------------------------
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        if id(node) in self._handled:
+            return
+        leaves = string_leaves(node)
+        if not all(isinstance(leaf, cst.SimpleString) for leaf in leaves):
+            return  # f-string parts are checked one by one
+        if not has_keyword("".join(leaf.raw_value for leaf in leaves)):  # type: ignore[attr-defined]
+            self._mark(node)
+            return
+        value = node.evaluated_value
+        if value is None:
+            return
+        self._mark(node)
+        self._check_literal(node, value)
+
+    def _mark(self, node: cst.CSTNode) -> None:
+        self._handled.add(id(node))
+        if isinstance(node, cst.ConcatenatedString):
+            self._mark(node.left)
+            self._mark(node.right)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if id(node) in self._handled or not has_keyword(node.value):
+            return
+        value = node.evaluated_value
+        if value is not None:
+            self._check_literal(node, value)
+
+    def _check_literal(self, node: StringNode, value: Union[str, bytes]) -> None:
+        keys = find_keys(_text(value))
+        if not keys:
+            return
+        where = "a bytes literal" if isinstance(value, bytes) else "a string literal"
+        fix = None
+        if isinstance(value, str) and len(keys) == 1 and keys[0].value == value.strip() \
+                and id(node) not in self._no_fix:
+            fix = env_fix(keys[0].format.env, f"{keys[0].format.provider} key")(node)
+        self.report(node, key_message(keys, where), fix=fix)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        if has_keyword(node.value):
+            keys = find_keys(_ESCAPE.sub("  ", node.value))
+            if keys:
+                self.report(node, key_message(keys, "an f-string"))
+
+    def visit_TemplatedStringText(self, node: Any) -> None:
+        if has_keyword(node.value):
+            keys = find_keys(_ESCAPE.sub("  ", node.value))
+            if keys:
+                self.report(node, key_message(keys, "a t-string"))
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        if has_keyword(node.value):
+            keys = find_keys(node.value)
+            if keys:
+                self.report(node, key_message(keys, "a comment"))
+
+
+# -- MLS402 ------------------------------------------------------------------------------------
+
+class _Candidate:
+    __slots__ = ("node", "value", "label", "env", "fixable")
+
+    def __init__(self, node: StringNode, value: str, label: str, env: Optional[str], fixable: bool) -> None:
+        self.node, self.value, self.label, self.env, self.fixable = node, value, label, env, fixable
+
+
+class HardcodedCredential(SecretRule):
+    code = "MLS402"
+    name = "hardcoded-credential"
+    summary = ("a random-looking literal is bound to a credential (api_key=, password, token, "
+               "os.environ[...KEY])")
+    message = "a credential is hardcoded; read it from the environment or a secret manager"
+    severity = "medium"
+    confidence = "medium"
+    # a cheap word, then a credential name bound to a literal (secrets_table.may_hold_credential)
+    triggers = tuple((word, CREDENTIAL_TEXT) for word in (
+        "key", "Key", "KEY", "token", "Token", "TOKEN", "secret", "Secret", "SECRET", "pass", "Pass",
+        "PASS", "pwd", "Pwd", "PWD", "credential", "Credential", "CREDENTIAL", "uthorization",
+        "UTHORIZATION", "earer", "EARER", "_pat", "_Pat", "_PAT", "login(", "Client(", "ClientV2(",
+        "Github(", "Auth("))
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._candidates: dict[int, _Candidate] = {}
+        self._env_dicts: set[int] = set()  # dicts given to os.environ.update(...)
+
+    # -- bindings -----------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) \
+                and len(target.elements) == len(value.elements):
+            for t, v in zip(target.elements, value.elements):
+                if not isinstance(t, cst.StarredElement) and not isinstance(v, cst.StarredElement):
+                    self._bind(t.value, v.value)
+            return
+        if isinstance(target, cst.Name):
+            if credential_name(target.value):
+                self._candidate(value, f"assigned to {target.value}", env_name(target.value))
+        elif isinstance(target, cst.Attribute):
+            attr = target.attr.value
+            if credential_name(attr):
+                owner = self.ctx.qualnames(target.value)
+                self._candidate(value, f"assigned to {_dotted(target) or attr}",
+                                env_name(attr, min(owner) if owner else None))
+        elif isinstance(target, cst.Subscript):
+            key = _subscript_key(target, self.ctx)
+            if key is None:
+                return
+            if self.ctx.qualnames(target.value) & ENVIRON:
+                if credential_name(key, environment=True):
+                    self._candidate(value, f'assigned to os.environ["{key}"]', None)
+            elif credential_name(key):
+                self._candidate(value, f'stored under the key "{key}"', env_name(key))
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.default is not None and credential_name(node.name.value):
+            self._candidate(node.default, f"as the default of parameter {node.name.value}",
+                            env_name(node.name.value))
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        environment = id(node) in self._env_dicts
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = self.ctx.literal(element.key)
+                if not isinstance(key, str) or not credential_name(key, environment=environment):
+                    continue
+                if environment:
+                    self._candidate(element.value, f'set as the environment variable "{key}"', None)
+                else:
+                    self._candidate(element.value, f'stored under the key "{key}"', env_name(key))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        for target in node.comparisons:
+            if not isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+                continue
+            for name_side, value_side in ((left, target.comparator), (target.comparator, left)):
+                name = _last_name(name_side)
+                if name and credential_name(name):
+                    self._candidate(value_side, f"compared with {name}", env_name(name))
+            left = target.comparator
+
+    def visit_Call(self, node: cst.Call) -> None:
+        view = self.ctx.call(node)
+        names = view.names
+        if names & ENV_SETTERS and not view.through_partial:
+            key = view.value("key", 0)
+            if isinstance(key, str) and credential_name(key, environment=True):
+                expr, scope = view.arg("value", 1)
+                if expr is not MISSING and expr is not UNKNOWN:
+                    self._candidate(expr, f'set as the environment variable "{key}"', None, scope)
+        for qualname in sorted(names):
+            for keyword, position in SDK_CREDENTIAL_PARAMS.get(qualname, ()):
+                expr, scope = view.arg(keyword, position)
+                if expr is not MISSING and expr is not UNKNOWN:
+                    self._candidate(expr, f"passed to {qualname}({keyword}=)",
+                                    env_name(keyword, qualname), scope, relaxed=True)
+        if names & ENV_UPDATE:  # os.environ.update({...}) / os.environ.update(NAME=...)
+            for arg in node.args:
+                if arg.keyword is None and isinstance(arg.value, cst.Dict):
+                    self._env_dicts.add(id(arg.value))
+                elif arg.keyword is not None and credential_name(arg.keyword.value, environment=True):
+                    self._candidate(arg.value, f'set as the environment variable "{arg.keyword.value}"', None)
+            return
+        sdk = min(names) if names else None
+        for arg in node.args:
+            if arg.keyword is not None and credential_name(arg.keyword.value):
+                self._candidate(arg.value, f"passed as {arg.keyword.value}=",
+                                env_name(arg.keyword.value, sdk))
+
+    # -- candidates, decided once MLS401 has seen every string --------------------------
+    def _candidate(self, expr: cst.BaseExpression, label: str, env: Optional[str],
+                   scope: Optional[Scope] = None, *, relaxed: bool = False) -> None:
+        through = expr.value if isinstance(expr, cst.Name) else None
+        expr, _ = constant(expr, scope or self.ctx.scope)
+        if through is not None:
+            label = f"{label} (through {through})"
+        if not isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)) or id(expr) in self._candidates:
+            return
+        value = expr.evaluated_value
+        if value is None:  # an f-string part: not a constant
+            return
+        text = _text(value)
+        if not looks_secret(text, relaxed=relaxed):
+            return
+        fixable = (env is not None and isinstance(expr, cst.SimpleString) and isinstance(value, str)
+                   and strip_auth_scheme(text.strip()) == text)
+        self._candidates[id(expr)] = _Candidate(expr, text, label, env, fixable)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        reported = {id(node) for rule, node, *_ in self.ctx.reports if rule.code == "MLS401"}
+        for candidate in self._candidates.values():
+            node = candidate.node
+            if id(node) in reported or any(id(leaf) in reported for leaf in string_leaves(node)):
+                continue  # one secret, one finding: MLS401 already named the provider
+            message = credential_message(candidate.value, candidate.label, candidate.env)
+            fix = env_fix(candidate.env, "credential")(node) if candidate.fixable and candidate.env else None
+            self.report(node, message, fix=fix)
+
+
+def _dotted(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+def _last_name(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None
+
+
+def _subscript_key(target: cst.Subscript, ctx: Any) -> Optional[str]:
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return None
+    key = ctx.literal(target.slice[0].slice.value)
+    return key if isinstance(key, str) else None
