@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where ml-seclint's time goes: cProfile over ml_seclint.engine.lint_source on corpus files.
+"""Where ml-seclint's time goes: cProfile over ml_seclint.engine.lint.lint_source on corpus files.
 
     python bench/profile_engine.py                 # 300 files spread over bench/corpus/
     python bench/profile_engine.py --files 0       # every file
@@ -60,7 +60,7 @@ class stage_timers:
 
     def __init__(self) -> None:
         import libcst
-        from ml_seclint import engine
+        from ml_seclint.engine import lint as engine
 
         self.targets = [
             ("prefilter", engine, "active_rules"),
@@ -113,10 +113,10 @@ def main(argv=None) -> int:
     parser.add_argument("--top", type=int, default=0, help="also print the N costliest functions")
     args = parser.parse_args(argv)
 
-    from ml_seclint.config import find_settings
-    from ml_seclint.engine import active_rules, lint_source
-    from ml_seclint.sources import read_text
-    from ml_seclint.suppress import apply_noqa
+    from ml_seclint.engine.config import find_settings
+    from ml_seclint.engine.lint import active_rules, lint_source
+    from ml_seclint.inputs.sources import read_text
+    from ml_seclint.engine.suppress import apply_noqa
 
     corpus = Path(args.corpus)
     files = sorted(p for p in corpus.rglob("*.py"))

@@ -1,3 +1,3 @@
-from ml_seclint.cli import main
+from ml_seclint.frontends.cli import main
 
 raise SystemExit(main())

@@ -33,7 +33,7 @@ def fix_copies(checks: list[Path], directory: Path, *extra: str) -> subprocess.C
 
 
 def main(argv: list[str]) -> int:
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.registry import RULES
 
     sys.path.insert(0, str(REPO / "tests"))
     from helpers import check_files

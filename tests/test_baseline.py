@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ml_seclint.baseline import normalise
+from ml_seclint.frontends.baseline import normalise
 
 from helpers import run_cli
 
@@ -148,9 +148,9 @@ def test_normalise_drops_whitespace_and_comments_but_not_hashes_in_strings():
 
 
 def test_notebook_findings_are_keyed_by_the_line_in_their_cell(tmp_path):
-    from ml_seclint.baseline import Baseline
+    from ml_seclint.frontends.baseline import Baseline
     from ml_seclint.output.source import SourceFiles
-    from ml_seclint.rule import Finding
+    from ml_seclint.engine.rule import Finding
 
     def notebook(cells: list) -> None:
         cells = [{"cell_type": kind, "source": source, "metadata": {}} for kind, source in cells]

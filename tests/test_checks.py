@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from ml_seclint.config import Settings
-from ml_seclint.engine import lint_source
-from ml_seclint.registry import RULES
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import lint_source
+from ml_seclint.engine.registry import RULES
 
 from helpers import CHECKS, REPO, SUPPRESSION_CODES, check_files, cli_json, expected, flake8_pairs, run_flake8
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ml_seclint.output import Report, formats
 from ml_seclint.output.github import escape_data, escape_property
-from ml_seclint.rule import Finding
+from ml_seclint.engine.rule import Finding
 
 from helpers import run_cli
 

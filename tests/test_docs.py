@@ -6,7 +6,7 @@ import re
 import pytest
 
 from ml_seclint.guidelines import SECTIONS
-from ml_seclint.registry import RULES
+from ml_seclint.engine.registry import RULES
 
 from helpers import CHECKS, REPO
 
@@ -73,7 +73,7 @@ def test_codes_are_flake8_valid_and_unique():
 
 
 def test_readme_rule_table_is_current():
-    from ml_seclint.cli import rules_markdown
+    from ml_seclint.frontends.cli import rules_markdown
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- rules -->\n", 1)[1].split("<!-- /rules -->", 1)[0]

@@ -10,10 +10,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from ml_seclint.config import Settings
-from ml_seclint.fixer import MAX_ROUNDS, fix_file, fix_source, fix_text, unified_diff
-from ml_seclint.fixes import SAFE, UNSAFE, Fix
-from ml_seclint.rule import Rule
+from ml_seclint.engine.config import Settings
+from ml_seclint.fix.fixer import MAX_ROUNDS, fix_file, fix_source, fix_text, unified_diff
+from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix
+from ml_seclint.engine.rule import Rule
 
 from helpers import run_cli
 
@@ -200,7 +200,7 @@ class DuplicateKeyword(_TestRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name) and node.func.value == "f":
-            from ml_seclint.fixes import add_keyword, keyword
+            from ml_seclint.fix.fixes import add_keyword, keyword
             self.report(node, fix=Fix("dup", SAFE, {node: add_keyword(node, keyword("x", "1"))}))
 
 
@@ -250,7 +250,7 @@ class _AddKeyword(_TestRule):
     kw = ""
 
     def visit_Call(self, node: cst.Call) -> None:
-        from ml_seclint.fixes import add_keyword, keyword
+        from ml_seclint.fix.fixes import add_keyword, keyword
         if isinstance(node.func, cst.Name) and node.func.value == "g" \
                 and not any(a.keyword is not None and a.keyword.value == self.kw for a in node.args):
             self.report(node, fix=Fix(self.kw, SAFE, {node: add_keyword(node, keyword(self.kw, "1"))}))
@@ -303,7 +303,7 @@ def test_source_that_does_not_compile_only_needs_to_parse():
 
 
 def test_source_the_running_python_cannot_parse_is_left_alone(monkeypatch):
-    from ml_seclint import fixer
+    from ml_seclint.fix import fixer
 
     monkeypatch.setattr(fixer, "_python_error", lambda text, path, compile_: "invalid syntax")
     source = "import yaml\ncfg = yaml.load(f)\n"  # stands in for syntax newer than this Python
@@ -526,7 +526,7 @@ def test_result_the_file_encoding_cannot_hold_is_not_written(tmp_path):
 def test_write_failure_keeps_the_file_and_reports(tmp_path, monkeypatch):
     import builtins
 
-    from ml_seclint import fixer
+    from ml_seclint.fix import fixer
 
     def refuse(file, mode="r", *args, **kwargs):
         if "w" in mode:

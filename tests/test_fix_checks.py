@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ml_seclint.registry import RULES
+from ml_seclint.engine.registry import RULES
 
 from generate_fixed import fix_copies, fixed_path
 from helpers import check_files, expected, run_cli

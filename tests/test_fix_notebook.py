@@ -12,9 +12,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ml_seclint.config import Settings
-from ml_seclint.fix_notebook import fix_cells, fix_notebook, rewrite_notebook
-from ml_seclint.notebooks import to_python as neutralise
+from ml_seclint.engine.config import Settings
+from ml_seclint.fix.notebook import fix_cells, fix_notebook, rewrite_notebook
+from ml_seclint.inputs.notebooks import to_python as neutralise
 
 from helpers import CHECKS, run_cli
 from test_fix import NeedsOs
@@ -312,8 +312,8 @@ def test_bom_is_kept_and_noqa_on_every_line_means_nothing_to_do(tmp_path):
 def test_write_failure_keeps_the_notebook_and_reports(tmp_path, monkeypatch):
     import builtins
 
-    from ml_seclint import fix_notebook as module
-    from ml_seclint.runner import Task, check_file
+    from ml_seclint.fix import notebook as module
+    from ml_seclint.frontends.runner import Task, check_file
 
     def refuse(file, mode="r", *args, **kwargs):
         if "w" in mode:
@@ -330,7 +330,7 @@ def test_write_failure_keeps_the_notebook_and_reports(tmp_path, monkeypatch):
 
 
 def test_fixed_findings_name_their_cells(tmp_path):
-    from ml_seclint.runner import Task, check_file
+    from ml_seclint.frontends.runner import Task, check_file
 
     path = tmp_path / "train.ipynb"
     path.write_bytes(TORCH_NOTEBOOK)

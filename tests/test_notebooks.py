@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ml_seclint.config import Settings
-from ml_seclint.notebooks import lint_notebook, to_python
+from ml_seclint.engine.config import Settings
+from ml_seclint.inputs.notebooks import lint_notebook, to_python
 from ml_seclint.secrets_table import FORMATS_BY_ID, find_keys
 
 from helpers import CHECKS, REPO, cli_json, run_cli

@@ -9,8 +9,8 @@ import pytest
 
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, call_view, local_ancestry
 from ml_seclint.analysis.scopes import Scope
-from ml_seclint.config import Settings
-from ml_seclint.engine import lint_source
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import lint_source
 
 
 def findings(source: str) -> list[tuple[int, str]]:

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from ml_seclint.config import Settings
-from ml_seclint.engine import lint_source
-from ml_seclint.rule import Rule
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import lint_source
+from ml_seclint.engine.rule import Rule
 
 from helpers import cli_json, run_cli, run_flake8
 
@@ -116,7 +116,7 @@ class _Exploding(Rule):
 
 
 def test_crashing_rule_becomes_mls000_and_other_rules_still_report():
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.registry import RULES
 
     rules = [RULES["MLS102"], _Exploding]
     result = lint_source(BAD, "f.py", Settings(), rules)

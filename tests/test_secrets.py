@@ -6,9 +6,9 @@ import ast
 import libcst as cst
 import pytest
 
-from ml_seclint.config import Settings
-from ml_seclint.engine import error_finding, lint_source
-from ml_seclint.registry import RULES
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import error_finding, lint_source
+from ml_seclint.engine.registry import RULES
 from ml_seclint.secrets_table import FORMATS, credential_name, find_keys, looks_secret, redact, scrub
 
 from helpers import CHECKS, REPO, run_cli, run_flake8
@@ -312,7 +312,7 @@ def test_the_file_prefilter_lets_credential_bindings_through(source):
 
 
 def test_the_file_prefilter_skips_tokenizer_code():
-    from ml_seclint.engine import active_rules
+    from ml_seclint.engine.lint import active_rules
 
     source = ("class Tok:\n    def __init__(self, bos_token='<s>', unk_token='<unk>', pad_token='<pad>'):\n"
               "        self.tokenizer_file = 'tokenizer.json'\n        x = {'pad_token': '[PAD]'}\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ml_seclint.gitdiff import parse_diff
+from ml_seclint.frontends.gitdiff import parse_diff
 
 from helpers import env, run_cli
 

@@ -9,8 +9,8 @@ import libcst as cst
 import pytest
 
 from ml_seclint.analysis import hub
-from ml_seclint.config import ConfigError, Settings, find_settings, settings_from_table
-from ml_seclint.engine import lint_source
+from ml_seclint.engine.config import ConfigError, Settings, find_settings, settings_from_table
+from ml_seclint.engine.lint import lint_source
 from ml_seclint.rules.transport import plain_http_host
 
 from helpers import flake8_pairs, run_cli, run_flake8
@@ -186,8 +186,8 @@ def test_cli_without_options(tmp_path):
 
 def _apply(source: str, code: str) -> str:
     """Run one rule and apply every fix it attached (what --fix --unsafe-fixes will do)."""
-    from ml_seclint.context import FileContext, ScopeEnter, ScopeLeave
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
+    from ml_seclint.engine.registry import RULES
 
     module = cst.parse_module(source)
     ctx = FileContext(module, "example.py", Settings())
@@ -253,7 +253,7 @@ def test_mls304_fix_replaces_a_written_none_filter_only():
 
 
 def test_rules_with_fixes_declare_them():
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.registry import RULES
 
     assert {code for code in ("MLS201", "MLS202", "MLS203", "MLS204", "MLS301", "MLS302", "MLS303", "MLS304")
             if RULES[code].fix_safety} == {"MLS302", "MLS303", "MLS304"}
@@ -329,7 +329,7 @@ def test_odd_input_does_not_crash():
 
 
 def test_code_word_trigger_skips_prose_lines():
-    from ml_seclint.triggers import CodeWord
+    from ml_seclint.engine.triggers import CodeWord
 
     word = CodeWord("from_pretrained")
     assert word.search("# see from_pretrained\n") is None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ml_seclint.config import ConfigError, settings_from_table
-from ml_seclint.suppress import Suppressor, apply_suppressions
+from ml_seclint.engine.config import ConfigError, settings_from_table
+from ml_seclint.engine.suppress import Suppressor, apply_suppressions
 
 from helpers import CHECKS, REPO, expected, flake8_pairs, run_cli, run_flake8
 
@@ -87,8 +87,8 @@ def test_require_reason_is_a_validated_global_key_and_follows_selection(tmp_path
 
 
 def lint(source: str, require_reason: bool = True):
-    from ml_seclint.config import Settings
-    from ml_seclint.engine import lint_source
+    from ml_seclint.engine.config import Settings
+    from ml_seclint.engine.lint import lint_source
 
     findings = lint_source(source, "m.py", Settings()).findings
     return apply_suppressions(findings, source, path="m.py", require_reason=require_reason)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Optional
 import libcst as cst
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ml_seclint.context import FileContext
+    from ml_seclint.engine.context import FileContext
 
 
 def terminal(func: cst.BaseExpression) -> Optional[str]:

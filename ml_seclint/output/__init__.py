@@ -7,7 +7,7 @@ from typing import Optional
 
 from ml_seclint import __version__
 from ml_seclint.guidelines import SECTIONS
-from ml_seclint.rule import Finding
+from ml_seclint.engine.rule import Finding
 
 
 @dataclass

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from ml_seclint.output import Report
 from ml_seclint.output.source import SourceFiles
-from ml_seclint.rule import SECURITY_SEVERITY, Finding
+from ml_seclint.engine.rule import SECURITY_SEVERITY, Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 PROJECT_URL = "https://github.com/ml-seclint/ml-seclint"
@@ -107,7 +107,7 @@ def _clip(text: str, limit: int = 1024) -> str:
 
 
 def rule_descriptor(rule) -> dict:
-    from ml_seclint.cli import rule_doc
+    from ml_seclint.frontends.cli import rule_doc
 
     doc = rule_doc(rule.code)
     guidelines = [rule.guideline, *rule.secondary_guidelines]
@@ -217,7 +217,7 @@ def _result(finding: Finding, index: dict[str, int], files: SourceFiles, prints:
 
 
 def render(report: Report) -> str:
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.registry import RULES
 
     descriptors = [_not_checked_descriptor(), *(rule_descriptor(rule) for rule in RULES.values())]
     index = {d["id"]: i for i, d in enumerate(descriptors)}

@@ -38,7 +38,7 @@ class SourceFiles:
 
     def lines(self, path: str) -> Optional[list[str]]:
         """The lines as the linter decoded them (encoding cookie honoured, BOM removed)."""
-        from ml_seclint.sources import decode
+        from ml_seclint.inputs.sources import decode
 
         key = self.absolute(path)
         if key not in self._lines:

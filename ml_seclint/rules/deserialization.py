@@ -6,9 +6,9 @@ import re
 import libcst as cst
 
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, defines_method, local_ancestry
-from ml_seclint.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, keyword, remove_arg, rename
-from ml_seclint.rule import Option, Rule
-from ml_seclint.versions import dependency_floor, version_at_least
+from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, keyword, remove_arg, rename
+from ml_seclint.engine.rule import Option, Rule
+from ml_seclint.engine.versions import dependency_floor, version_at_least
 
 
 class DeserializationRule(Rule):

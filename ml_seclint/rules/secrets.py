@@ -13,8 +13,8 @@ import libcst as cst
 
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant
 from ml_seclint.analysis.scopes import Scope
-from ml_seclint.fixes import UNSAFE, Fix
-from ml_seclint.rule import Rule
+from ml_seclint.fix.fixes import UNSAFE, Fix
+from ml_seclint.engine.rule import Rule
 from ml_seclint.secrets_table import (CREDENTIAL_TEXT, KEY_TEXT, KEYWORDS, SDK_CREDENTIAL_PARAMS,
                                       KeyMatch, credential_name, env_name, find_keys, has_keyword,
                                       looks_secret, redact, strip_auth_scheme)

@@ -8,8 +8,8 @@ import libcst as cst
 from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal
-from ml_seclint.rule import Option, Rule
-from ml_seclint.triggers import CodeWord
+from ml_seclint.engine.rule import Option, Rule
+from ml_seclint.engine.triggers import CodeWord
 
 MIN_SHA_LENGTH = Option(
     "min-sha-length", int, 40,

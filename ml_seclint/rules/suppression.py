@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ml_seclint.rule import Finding, Rule
+from ml_seclint.engine.rule import Finding, Rule
 
 
 class SuppressionWithoutReason(Rule):

@@ -11,10 +11,10 @@ from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items, literal, qualnames,
                                          string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
-from ml_seclint.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
-from ml_seclint.rule import Option, Rule
-from ml_seclint.triggers import CodeWord
-from ml_seclint.versions import requires_python_floor, version_at_least
+from ml_seclint.fix.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
+from ml_seclint.engine.rule import Option, Rule
+from ml_seclint.engine.triggers import CodeWord
+from ml_seclint.engine.versions import requires_python_floor, version_at_least
 
 
 class TransportRule(Rule):

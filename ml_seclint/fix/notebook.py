@@ -24,17 +24,17 @@ import re
 from difflib import SequenceMatcher
 from typing import Any, Callable, Optional, Sequence
 
-from ml_seclint.config import Settings
-from ml_seclint.engine import PARSE_ERROR
-from ml_seclint.fixer import fix_text
-from ml_seclint.rule import Finding, Rule
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import PARSE_ERROR
+from ml_seclint.fix.fixer import fix_text
+from ml_seclint.engine.rule import Finding, Rule
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _MARK = "# <ml-seclint cell {}>"
 _MARK_LINE = re.compile(r"^# <ml-seclint cell (\d+)>$")
 
 #: cell source -> (lines, neutralised lines): the notebook adapter's IPython neutraliser; it must
-#: keep the number of lines (ml_seclint.notebooks.to_python does)
+#: keep the number of lines (ml_seclint.inputs.notebooks.to_python does)
 ToPython = Callable[[str], tuple[list[str], Any]]
 
 
@@ -154,7 +154,7 @@ def fix_notebook(text: str, path: str, settings: Settings, unsafe: bool = False,
     anything else the text comes back unchanged with no error (the check reports what is wrong).
     The fixed findings carry `cell` (1-based position in the notebook's `cells`).
     """
-    from ml_seclint.notebooks import PYTHON_LANGUAGES, load
+    from ml_seclint.inputs.notebooks import PYTHON_LANGUAGES, load
 
     loaded, problems = load(text, path)
     if loaded is None or problems or any(c.language not in PYTHON_LANGUAGES for c in loaded):
@@ -215,9 +215,9 @@ def fix_notebook_file(task: Any) -> Any:
     write (or diff), and report what the check of the fixed notebook finds."""
     import codecs
 
-    from ml_seclint import notebooks
-    from ml_seclint.fixer import _redact_secrets, unified_diff
-    from ml_seclint.fixes import detached
+    from ml_seclint.inputs import notebooks
+    from ml_seclint.fix.fixer import _redact_secrets, unified_diff
+    from ml_seclint.fix.fixes import detached
 
     try:
         with open(task.path, "rb") as fh:

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ml_seclint.output.source import SourceFiles
-from ml_seclint.rule import Finding
-from ml_seclint.suppress import Suppression
+from ml_seclint.engine.rule import Finding
+from ml_seclint.engine.suppress import Suppression
 
 FORMAT_VERSION = 1
 NEVER_BASELINED = ("MLS000",)

@@ -8,12 +8,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
-from ml_seclint.config import Settings
-from ml_seclint.engine import FileResult, lint_source
-from ml_seclint.fixes import detached
-from ml_seclint.rule import Finding
-from ml_seclint.sources import read_text
-from ml_seclint.suppress import apply_suppressions
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import FileResult, lint_source
+from ml_seclint.fix.fixes import detached
+from ml_seclint.engine.rule import Finding
+from ml_seclint.inputs.sources import read_text
+from ml_seclint.engine.suppress import apply_suppressions
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -24,7 +24,7 @@ class Task:
     path: str
     settings: Settings
     disable_noqa: bool = False
-    fix: bool = False  # apply fixes (ml_seclint.fixer)
+    fix: bool = False  # apply fixes (ml_seclint.fix.fixer)
     unsafe_fixes: bool = False  # ... the unsafe ones too
     diff: bool = False  # compute the diff, do not write
 
@@ -44,18 +44,18 @@ def check_file(task: Task) -> CheckResult:
     try:
         return _check(task)
     except Exception as exc:  # noqa: BLE001 - one bad file must not lose the others
-        from ml_seclint.engine import error_finding
+        from ml_seclint.engine.lint import error_finding
 
         return CheckResult(task.path, [error_finding(task.path, f"internal error: {type(exc).__name__}: {exc}")])
 
 
 def _check(task: Task) -> CheckResult:
     if task.fix:
-        from ml_seclint.fixer import check_and_fix
+        from ml_seclint.fix.fixer import check_and_fix
 
         return check_and_fix(task)
     if task.path.endswith(".ipynb"):
-        from ml_seclint.notebooks import check_notebook
+        from ml_seclint.inputs.notebooks import check_notebook
 
         return check_notebook(task)
     text, error = read_text(task.path)

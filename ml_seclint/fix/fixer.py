@@ -28,11 +28,11 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from ml_seclint.config import Settings
-from ml_seclint.engine import PARSE_ERROR, lint_source
-from ml_seclint.fixes import applies
-from ml_seclint.rule import Finding, Rule
-from ml_seclint.runner import select_findings
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import PARSE_ERROR, lint_source
+from ml_seclint.fix.fixes import applies
+from ml_seclint.engine.rule import Finding, Rule
+from ml_seclint.frontends.runner import select_findings
 
 #: upper bound on apply/re-lint rounds per file (nested fixes need one round per level)
 MAX_ROUNDS = 10
@@ -305,7 +305,7 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
              disable_noqa: bool = False, rules: Optional[Sequence[type[Rule]]] = None) -> FileFix:
     """Fix one file; with `write` the file is rewritten when it changed (bytes outside the edits,
     the encoding and a BOM are kept), otherwise only the diff is computed."""
-    from ml_seclint.sources import decode, read_text
+    from ml_seclint.inputs.sources import decode, read_text
 
     try:
         with open(path, "rb") as fh:
@@ -396,11 +396,11 @@ def _redact_secrets(diff: str, findings: Iterable[Finding], values: Iterable[str
 
 def check_and_fix(task: Any) -> Any:
     """runner.Task -> runner.CheckResult for `check --fix`: the findings left after fixing."""
-    from ml_seclint.fixes import detached
-    from ml_seclint.runner import CheckResult
+    from ml_seclint.fix.fixes import detached
+    from ml_seclint.frontends.runner import CheckResult
 
     if task.path.endswith(".ipynb"):
-        from ml_seclint.fix_notebook import fix_notebook_file
+        from ml_seclint.fix.notebook import fix_notebook_file
 
         return fix_notebook_file(task)
     outcome = fix_file(task.path, task.settings, task.unsafe_fixes, write=not task.diff,

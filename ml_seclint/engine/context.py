@@ -7,11 +7,11 @@ import libcst as cst
 
 from ml_seclint.analysis import resolve
 from ml_seclint.analysis.scopes import Scope
-from ml_seclint.rule import visitor_names
+from ml_seclint.engine.rule import visitor_names
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ml_seclint.config import Settings
-    from ml_seclint.rule import Rule
+    from ml_seclint.engine.config import Settings
+    from ml_seclint.engine.rule import Rule
 
 
 class FileContext:

@@ -10,7 +10,7 @@ import libcst as cst
 from ml_seclint.guidelines import SECTIONS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ml_seclint.context import FileContext
+    from ml_seclint.engine.context import FileContext
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # GitHub code scanning reads a CVSS-like score; these sit in the middle of each band.
@@ -49,7 +49,7 @@ class Finding:
 
     @property
     def rule(self) -> Optional[type["Rule"]]:
-        from ml_seclint.registry import RULES
+        from ml_seclint.engine.registry import RULES
 
         return RULES.get(self.code)
 

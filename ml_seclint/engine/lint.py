@@ -14,10 +14,10 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ml_seclint.config import Settings
-from ml_seclint.context import FileContext, ScopeEnter, ScopeLeave
-from ml_seclint.rule import Finding, Rule
-from ml_seclint.traverse import walk
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
+from ml_seclint.engine.rule import Finding, Rule
+from ml_seclint.engine.traverse import walk
 from ml_seclint.secrets_table import scrub
 
 PARSE_ERROR = "MLS000"

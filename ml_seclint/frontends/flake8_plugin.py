@@ -49,10 +49,10 @@ class Flake8Plugin:
         yield from results
 
     def _run(self) -> Iterator[Result]:
-        from ml_seclint.config import ConfigError, find_settings, load_settings
-        from ml_seclint.engine import lint_source
-        from ml_seclint.registry import RULES
-        from ml_seclint.suppress import drop_ignored
+        from ml_seclint.engine.config import ConfigError, find_settings, load_settings
+        from ml_seclint.engine.lint import lint_source
+        from ml_seclint.engine.registry import RULES
+        from ml_seclint.engine.suppress import drop_ignored
 
         try:
             if self.config_path:

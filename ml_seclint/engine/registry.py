@@ -5,7 +5,7 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from ml_seclint.rule import Option, Rule
+from ml_seclint.engine.rule import Option, Rule
 
 
 def _discover() -> dict[str, type[Rule]]:

@@ -14,8 +14,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from ml_seclint.registry import RULES, all_options
-from ml_seclint.versions import parse_version
+from ml_seclint.engine.registry import RULES, all_options
+from ml_seclint.engine.versions import parse_version
 
 CODE_PREFIX = re.compile(r"^MLS[0-9]{0,3}$")
 

@@ -6,8 +6,8 @@ import os
 import tokenize
 from typing import Iterator, Optional
 
-from ml_seclint.engine import error_finding
-from ml_seclint.rule import Finding
+from ml_seclint.engine.lint import error_finding
+from ml_seclint.engine.rule import Finding
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", "node_modules", "build", "dist", ".tox", ".nox",

@@ -1,7 +1,7 @@
 """Fixes that rules attach to findings (applied by the CLI's --fix; see docs/fixes.md).
 
 A rule builds a `Fix` from the nodes it visited and passes it to `self.report(node, fix=...)`.
-`ml_seclint.fixer` applies it. The helpers below build the common edits of a call's arguments
+`ml_seclint.fix.fixer` applies it. The helpers below build the common edits of a call's arguments
 while keeping the call's layout (one line, one argument per line, trailing commas, comments).
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ml_seclint import __version__
-from ml_seclint.rule import SEVERITIES
+from ml_seclint.engine.rule import SEVERITIES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _codes(value: str) -> list[str]:
-    from ml_seclint.config import CODE_PREFIX
+    from ml_seclint.engine.config import CODE_PREFIX
 
     codes = [c.strip() for c in value.split(",") if c.strip()]
     for code in codes:
@@ -107,9 +107,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 # -- check ---------------------------------------------------------------------------------
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ml_seclint.config import ConfigError
+    from ml_seclint.engine.config import ConfigError
     from ml_seclint.output import Report, formats
-    from ml_seclint.runner import Progress, Task, run
+    from ml_seclint.frontends.runner import Progress, Task, run
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -140,7 +140,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings = [f for r in results for f in r.findings]
     suppressed = [f for r in results for f in r.suppressed]
     if changed is not None:
-        from ml_seclint.gitdiff import on_changed_line
+        from ml_seclint.frontends.gitdiff import on_changed_line
 
         findings, suppressed = ([f for f in group if on_changed_line(f, changed[_real(f.path)])]
                                 for group in (findings, suppressed))
@@ -178,7 +178,7 @@ def _real(path: str) -> str:
 
 
 def _load_baseline(path: str):
-    from ml_seclint.baseline import Baseline, BaselineError
+    from ml_seclint.frontends.baseline import Baseline, BaselineError
 
     try:
         return Baseline.load(path)
@@ -187,7 +187,7 @@ def _load_baseline(path: str):
 
 
 def _changed_lines(revision: str) -> dict:
-    from ml_seclint.gitdiff import GitError, changed_lines
+    from ml_seclint.frontends.gitdiff import GitError, changed_lines
 
     if revision.startswith("-"):
         raise UsageError(f"--since: '{revision}' is not a git revision")
@@ -202,7 +202,7 @@ def _apply_baseline(args: argparse.Namespace, baseline, findings: list,
                     checked: list[str]) -> tuple[list, list, Optional[str]]:
     """(new findings, findings the baseline accepts, the baseline's path). --write-baseline
     accepts everything found now, so the run then reports only what can never be baselined."""
-    from ml_seclint.baseline import Baseline
+    from ml_seclint.frontends.baseline import Baseline
     from ml_seclint.output.source import SourceFiles
 
     if baseline is None and not args.write_baseline:
@@ -236,9 +236,9 @@ def _write(text: str, output: Optional[str]) -> None:
 
 
 def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:
-    from ml_seclint.config import find_settings, load_settings
-    from ml_seclint.runner import Task
-    from ml_seclint.sources import walk
+    from ml_seclint.engine.config import find_settings, load_settings
+    from ml_seclint.frontends.runner import Task
+    from ml_seclint.inputs.sources import walk
 
     fixed = load_settings(args.config) if args.config else None
     cache: dict[str, object] = {}
@@ -287,7 +287,7 @@ def _with_flags(settings, args: argparse.Namespace):
 
 def cmd_rules(args: argparse.Namespace) -> int:
     from ml_seclint.guidelines import SECTIONS
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.registry import RULES
 
     if args.format == "json":
         print(json.dumps([rule.metadata() for rule in RULES.values()], indent=2))
@@ -309,7 +309,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def rules_markdown() -> str:
     """The rule table of the README (kept in sync by a test)."""
     from ml_seclint.guidelines import SECTIONS
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.registry import RULES
 
     lines = ["| Code | Name | Severity | Guideline section | CWE | Fix |", "|---|---|---|---|---|---|"]
     for rule in RULES.values():
@@ -322,7 +322,7 @@ def rules_markdown() -> str:
 
 def docs_dir() -> Optional[Path]:
     """docs/rules in a source checkout or editable install, else the copy installed as data."""
-    candidates = [Path(__file__).resolve().parent.parent / "docs" / "rules",
+    candidates = [Path(__file__).resolve().parents[2] / "docs" / "rules",
                   Path(sys.prefix) / "share" / "ml-seclint" / "docs" / "rules"]
     return next((c for c in candidates if c.is_dir()), None)
 
@@ -334,7 +334,7 @@ def rule_doc(code: str) -> Optional[str]:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from ml_seclint.registry import RULES
+    from ml_seclint.engine.registry import RULES
 
     code = args.code.upper()
     rule = RULES.get(code) or next((r for r in RULES.values() if r.name == args.code), None)

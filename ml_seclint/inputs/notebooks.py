@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
-from ml_seclint.config import Settings
-from ml_seclint.engine import PARSE_ERROR, error_finding, lint_source
-from ml_seclint.rule import Finding, Rule
+from ml_seclint.engine.config import Settings
+from ml_seclint.engine.lint import PARSE_ERROR, error_finding, lint_source
+from ml_seclint.engine.rule import Finding, Rule
 from ml_seclint.secrets_table import (credential_name, find_keys, has_keyword, iter_lines,
                                       looks_secret)
 
@@ -423,7 +423,7 @@ def _text_finding(rule: type[Rule], message: str, cell: int, line: int, column: 
 def check_notebook(task: Any) -> Any:
     """runner.check_file for a notebook: read, lint, suppression comments (`# noqa`,
     `# ml-seclint: ignore`) in code cells and on magic lines, map to cells."""
-    from ml_seclint.runner import CheckResult
+    from ml_seclint.frontends.runner import CheckResult
 
     try:
         with open(task.path, "rb") as fh:
@@ -437,8 +437,8 @@ def check_notebook_data(data: Union[bytes, str], task: Any, secrets: Optional[li
     """`check_notebook` for a notebook's contents (`--fix --diff` checks the fixed text without
     writing it). `secrets`, when given, receives the values of the MLS4xx findings reported or
     suppressed in code and on magic lines (what a diff of the notebook must redact)."""
-    from ml_seclint.fixes import detached
-    from ml_seclint.runner import CheckResult, select_findings
+    from ml_seclint.fix.fixes import detached
+    from ml_seclint.frontends.runner import CheckResult, select_findings
 
     result = lint_notebook(data, task.path, task.settings, check_syntax=True)
     module = result.module
@@ -458,7 +458,7 @@ def check_notebook_data(data: Union[bytes, str], task: Any, secrets: Optional[li
     kept, quiet = select_findings(on_magic, magic_source(module), task.path, task.settings,
                                   task.disable_noqa)
     if secrets is not None:
-        from ml_seclint.fixer import secret_values
+        from ml_seclint.fix.fixer import secret_values
 
         secrets += secret_values([*findings, *suppressed])
         # on magic lines: the credentials' values (MLS401 provider keys, here and in stored

@@ -1,0 +1,1 @@
+"""The engine: rules, settings, the one traversal, findings and their suppression."""

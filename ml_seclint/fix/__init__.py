@@ -1,0 +1,1 @@
+"""Fixes: what rules attach to findings, and applying them (--fix, --diff)."""

@@ -1,0 +1,1 @@
+"""What is checked: files found and read, notebooks turned into modules."""
