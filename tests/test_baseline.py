@@ -150,7 +150,7 @@ def test_normalise_drops_whitespace_and_comments_but_not_hashes_in_strings():
 def test_notebook_findings_are_keyed_by_the_line_in_their_cell(tmp_path):
     from ml_seclint.frontends.baseline import Baseline
     from ml_seclint.output.source import SourceFiles
-    from ml_seclint.engine.rule import Finding
+    from ml_seclint.engine.finding import Finding
 
     def notebook(cells: list) -> None:
         cells = [{"cell_type": kind, "source": source, "metadata": {}} for kind, source in cells]

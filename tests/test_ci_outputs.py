@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ml_seclint.output import Report, formats
+from ml_seclint.output import formats
+from ml_seclint.output.report import Report
 from ml_seclint.output.github import escape_data, escape_property
-from ml_seclint.engine.rule import Finding
+from ml_seclint.engine.finding import Finding
 
 from helpers import run_cli
 

@@ -59,7 +59,8 @@ def test_exit_codes_and_default_path(tmp_path):
 
 
 def test_select_and_ignore_by_prefix(tmp_path):
-    (tmp_path / "m.py").write_text("import torch, pickle, joblib\ntorch.load(p)\npickle.load(f)\njoblib.load(f)\n")
+    (tmp_path / "m.py").write_text(
+        "import torch, pickle, joblib\ntorch.load(p)\npickle.load(f)\njoblib.load(f)\n")
     codes = lambda *a: sorted(f["code"] for f in cli_json(*a, "m.py", cwd=tmp_path)["findings"])  # noqa: E731
     assert codes() == ["MLS101", "MLS102", "MLS103"]
     assert codes("--select", "MLS101,MLS103") == ["MLS101", "MLS103"]
@@ -126,7 +127,8 @@ def test_torch_min_version_option_and_dependency_floor(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["torch>=2.1"]\n')
     assert len(cli_json(cwd=tmp_path)["findings"]) == 2
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "p"\ndependencies = ["torch>=2.6"]\n[tool.ml-seclint]\ntorch-min-version = "2.0"\n')
+        '[project]\nname = "p"\ndependencies = ["torch>=2.6"]\n'
+        '[tool.ml-seclint]\ntorch-min-version = "2.0"\n')
     assert len(cli_json(cwd=tmp_path)["findings"]) == 2
 
 
@@ -135,7 +137,8 @@ def test_json_shape(tmp_path):
     data = cli_json("m.py", cwd=tmp_path)
     assert set(data) == {"version", "findings", "summary"}
     (f,) = data["findings"]
-    assert (f["line"], f["column"], f["end_line"], f["end_column"]) == (2, 8, 2, 41)  # end column: 1-based, just after the call
+    # end column: 1-based, just after the call
+    assert (f["line"], f["column"], f["end_line"], f["end_column"]) == (2, 8, 2, 41)
     assert f["code"] == "MLS102" and f["name"] == "torch-load-unsafe" and f["severity"] == "critical"
     assert f["guideline"] == {"id": "1.3", "area": "Secure design", "title":
                               "Design your system for security as well as functionality and performance"}

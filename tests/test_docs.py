@@ -8,7 +8,7 @@ import pytest
 from ml_seclint.guidelines import SECTIONS
 from ml_seclint.engine.registry import RULES
 
-from helpers import CHECKS, REPO
+from helpers import REPO
 
 DOCS = REPO / "docs" / "rules"
 SECTIONS_REQUIRED = ["## What it does", "## Why is this dangerous in ML code", "## Example",

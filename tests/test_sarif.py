@@ -8,10 +8,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ml_seclint.output import Report
+from ml_seclint.output.report import Report
 from ml_seclint.output.sarif import line_hashes, render
 from ml_seclint.engine.registry import RULES
-from ml_seclint.engine.rule import SECURITY_SEVERITY, Finding
+from ml_seclint.engine.finding import SECURITY_SEVERITY, Finding
 
 from helpers import CHECKS, REPO, run_cli
 

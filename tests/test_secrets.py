@@ -7,7 +7,8 @@ import libcst as cst
 import pytest
 
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import error_finding, lint_source
+from ml_seclint.engine.finding import error_finding
+from ml_seclint.engine.lint import lint_source
 from ml_seclint.engine.registry import RULES
 from ml_seclint.secrets_table import FORMATS, credential_name, find_keys, looks_secret, redact, scrub
 

@@ -135,11 +135,14 @@ def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
     return None
 
 
-def dict_items(expr: cst.BaseExpression, scope: Scope) -> Optional[dict[str, tuple[cst.BaseExpression, Scope]]]:
+Items = dict[str, tuple[cst.BaseExpression, Scope]]
+
+
+def dict_items(expr: cst.BaseExpression, scope: Scope) -> Optional[Items]:
     """`{"k": v}` / `dict(k=v)` (or a name bound once to one, never mutated) as {key: (value,
     scope)}; None when the keys cannot all be known."""
     expr, scope = constant(expr, scope)
-    items: dict[str, tuple[cst.BaseExpression, Scope]] = {}
+    items: Items = {}
     if isinstance(expr, cst.Dict):
         for element in expr.elements:
             if isinstance(element, cst.StarredDictElement):

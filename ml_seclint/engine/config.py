@@ -14,6 +14,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ml_seclint.engine.finding import NOT_CHECKED
 from ml_seclint.engine.registry import RULES, all_options
 from ml_seclint.engine.versions import parse_version
 
@@ -67,7 +68,7 @@ class Settings:
         return Path(path).as_posix()
 
     def code_enabled(self, code: str, path: Optional[str] = None) -> bool:
-        if code == "MLS000":
+        if code == NOT_CHECKED:
             return True
         selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
         ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)

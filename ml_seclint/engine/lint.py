@@ -16,11 +16,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
-from ml_seclint.engine.rule import Finding, Rule
+from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
-from ml_seclint.secrets_table import scrub
-
-PARSE_ERROR = "MLS000"
 
 
 @dataclass
@@ -31,12 +29,6 @@ class FileResult:
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
-
-
-def error_finding(path: str, reason: str, line: int = 1, column: int = 0) -> Finding:
-    reason = scrub(reason)  # an exception message may quote source text: never a key in full
-    return Finding(PARSE_ERROR, f"file could not be checked: {reason}", max(line, 1), max(column, 0),
-                   max(line, 1), max(column, 0), "medium", "high", path=path)
 
 
 def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:

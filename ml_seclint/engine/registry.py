@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from functools import lru_cache
+from pathlib import Path
+from typing import Optional
 
 from ml_seclint.engine.rule import Option, Rule
 
@@ -39,5 +42,15 @@ def all_options() -> dict[str, Option]:
     return options
 
 
-def rules_with_option(name: str) -> list[str]:
-    return [code for code, rule in RULES.items() if any(o.name == name for o in rule.options)]
+def rule_doc(code: str) -> Optional[str]:
+    """The rule's documentation page (docs/rules/<code>.md), or None."""
+    directory = docs_dir()
+    page = directory / f"{code}.md" if directory else None
+    return page.read_text(encoding="utf-8") if page and page.is_file() else None
+
+
+def docs_dir() -> Optional[Path]:
+    """docs/rules in a source checkout or editable install, else the copy installed as data."""
+    candidates = [Path(__file__).resolve().parents[2] / "docs" / "rules",
+                  Path(sys.prefix) / "share" / "ml-seclint" / "docs" / "rules"]
+    return next((c for c in candidates if c.is_dir()), None)

@@ -1,8 +1,8 @@
-"""Rule base class, rule metadata and findings."""
+"""Rule base class and rule metadata."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional
 
 import libcst as cst
@@ -11,10 +11,6 @@ from ml_seclint.guidelines import SECTIONS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ml_seclint.engine.context import FileContext
-
-SEVERITIES = ("low", "medium", "high", "critical")
-# GitHub code scanning reads a CVSS-like score; these sit in the middle of each band.
-SECURITY_SEVERITY = {"low": "3.0", "medium": "5.5", "high": "8.0", "critical": "9.5"}
 
 
 @dataclass(frozen=True)
@@ -28,30 +24,6 @@ class Option:
     # computes the value from the project when the option is not set (e.g. the torch floor
     # from the project's own dependency specifiers)
     derive: Optional[Callable[[Any], Any]] = None
-
-
-@dataclass
-class Finding:
-    code: str
-    message: str  # without the code prefix; includes the guideline/CWE suffix
-    line: int  # 1-based
-    column: int  # 0-based, code points (flake8 convention; outputs add 1)
-    end_line: int
-    end_column: int  # 0-based, exclusive
-    severity: str
-    confidence: str
-    path: str = ""
-    cell: Optional[int] = None  # notebooks: 1-based cell index
-    fix: Any = None
-    node: Any = field(default=None, repr=False, compare=False)
-    # set by the CLI when a comment or the baseline silenced the finding (suppress.Suppression)
-    suppression: Any = field(default=None, compare=False)
-
-    @property
-    def rule(self) -> Optional[type["Rule"]]:
-        from ml_seclint.engine.registry import RULES
-
-        return RULES.get(self.code)
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -141,5 +113,3 @@ def visitor_names(cls: type) -> tuple[str, ...]:
             break
         names.update(n for n in vars(klass) if n.startswith(("visit_", "leave_")))
     return tuple(sorted(names))
-
-

@@ -29,10 +29,11 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import PARSE_ERROR, lint_source
+from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.lint import lint_source
 from ml_seclint.fix.fixes import applies
-from ml_seclint.engine.rule import Finding, Rule
-from ml_seclint.frontends.runner import select_findings
+from ml_seclint.engine.rule import Rule
+from ml_seclint.engine.results import CheckResult, select_findings
 
 #: upper bound on apply/re-lint rounds per file (nested fixes need one round per level)
 MAX_ROUNDS = 10
@@ -99,7 +100,7 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, *,
 
 
 def _error(path: str, message: str, line: int = 1, column: int = 0) -> Finding:
-    return Finding(PARSE_ERROR, message, line, column, line, column, "medium", "high", path=path)
+    return error_finding(path, message, line, column, prefix="")
 
 
 def _failed(text: str, path: str, first: Any, chosen: list[Finding], problem: Optional[str],
@@ -326,8 +327,8 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
         new_data = result.text.encode(encoding)
     except (UnicodeError, ValueError) as exc:
         return _unchanged(outcome, settings, disable_noqa, _error(path, f"fixes not applied: {exc}"))
-    outcome.diff = _redact_secrets(unified_diff(text, result.text, path),
-                                   (*result.fixed, *result.remaining, *result.suppressed))
+    outcome.diff = redact_diff(unified_diff(text, result.text, path),
+                               (*result.fixed, *result.remaining, *result.suppressed))
     if write:
         try:
             with open(path, "wb") as fh:
@@ -360,24 +361,7 @@ def unified_diff(old: str, new: str, path: str) -> str:
     return "".join(out)
 
 
-def secret_values(findings: Iterable[Finding]) -> list[str]:
-    """The string values the MLS4xx findings among `findings` flagged (each part of an implicit
-    concatenation), read from their libcst nodes; findings without a node give none."""
-    values: list[str] = []
-    for finding in findings:
-        if not finding.code.startswith("MLS4"):
-            continue
-        pending = [finding.node]
-        while pending:  # a key split over implicitly concatenated parts: every part
-            node = pending.pop()
-            if isinstance(node, cst.ConcatenatedString):
-                pending += [node.left, node.right]
-            elif isinstance(node, cst.SimpleString) and len(node.raw_value) >= 8:
-                values.append(node.raw_value)
-    return values
-
-
-def _redact_secrets(diff: str, findings: Iterable[Finding], values: Iterable[str] = ()) -> str:
+def redact_diff(diff: str, findings: Iterable[Finding], values: Iterable[str] = ()) -> str:
     """A diff is output too: the values MLS4xx found (fixed or not; from the findings' nodes, plus
     `values` found elsewhere, such as a notebook's `%env` lines) and any provider-shaped key are
     shown redacted, even though that keeps the patch from applying to those lines. A value is
@@ -385,6 +369,8 @@ def _redact_secrets(diff: str, findings: Iterable[Finding], values: Iterable[str
     import json
 
     from ml_seclint.secrets_table import redact, scrub
+
+    from ml_seclint.rules.secrets import secret_values
 
     for value in sorted({*secret_values(findings), *values}, key=len, reverse=True):
         if len(value) < 8:
@@ -397,12 +383,7 @@ def _redact_secrets(diff: str, findings: Iterable[Finding], values: Iterable[str
 def check_and_fix(task: Any) -> Any:
     """runner.Task -> runner.CheckResult for `check --fix`: the findings left after fixing."""
     from ml_seclint.fix.fixes import detached
-    from ml_seclint.frontends.runner import CheckResult
 
-    if task.path.endswith(".ipynb"):
-        from ml_seclint.fix.notebook import fix_notebook_file
-
-        return fix_notebook_file(task)
     outcome = fix_file(task.path, task.settings, task.unsafe_fixes, write=not task.diff,
                        disable_noqa=task.disable_noqa)
     if outcome.result is None:

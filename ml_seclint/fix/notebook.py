@@ -25,9 +25,9 @@ from difflib import SequenceMatcher
 from typing import Any, Callable, Optional, Sequence
 
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import PARSE_ERROR
 from ml_seclint.fix.fixer import fix_text
-from ml_seclint.engine.rule import Finding, Rule
+from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.rule import Rule
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _MARK = "# <ml-seclint cell {}>"
@@ -39,7 +39,7 @@ ToPython = Callable[[str], tuple[list[str], Any]]
 
 
 def _error(path: str, message: str) -> Finding:
-    return Finding(PARSE_ERROR, message, 1, 0, 1, 0, "medium", "high", path=path)
+    return error_finding(path, message, prefix="")
 
 
 def fix_cells(sources: Sequence[str], path: str, settings: Settings, unsafe: bool = False, *,
@@ -216,7 +216,7 @@ def fix_notebook_file(task: Any) -> Any:
     import codecs
 
     from ml_seclint.inputs import notebooks
-    from ml_seclint.fix.fixer import _redact_secrets, unified_diff
+    from ml_seclint.fix.fixer import redact_diff, unified_diff
     from ml_seclint.fix.fixes import detached
 
     try:
@@ -235,7 +235,7 @@ def fix_notebook_file(task: Any) -> Any:
     secrets: list[str] = []
     result = notebooks.check_notebook_data(new_data, task, secrets)
     if new != text:
-        result.diff = _redact_secrets(unified_diff(text, new, task.path), fixed, secrets)
+        result.diff = redact_diff(unified_diff(text, new, task.path), fixed, secrets)
         if not task.diff:
             try:
                 with open(task.path, "wb") as fh:

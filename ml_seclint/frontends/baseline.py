@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ml_seclint.output.source import SourceFiles
-from ml_seclint.engine.rule import Finding
+from ml_seclint.engine.finding import NOT_CHECKED, Finding
 from ml_seclint.engine.suppress import Suppression
 
 FORMAT_VERSION = 1
-NEVER_BASELINED = ("MLS000",)
+NEVER_BASELINED = (NOT_CHECKED,)
 
 
 class BaselineError(Exception):

@@ -5,11 +5,10 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Optional, Sequence
 
 from ml_seclint import __version__
-from ml_seclint.engine.rule import SEVERITIES
+from ml_seclint.engine.finding import SEVERITIES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -108,8 +107,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ml_seclint.engine.config import ConfigError
-    from ml_seclint.output import Report, formats
-    from ml_seclint.frontends.runner import Progress, Task, run
+    from ml_seclint.output import formats
+    from ml_seclint.output.report import Report
+    from ml_seclint.frontends.runner import Progress, run
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -158,7 +158,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _print_diff(results: list, args: argparse.Namespace) -> int:
     """`check --diff`: the diff on stdout (or --output), a summary on stderr. The exit status is 1
     when there is something to fix or a finding at --fail-on severity remains."""
-    from ml_seclint.output import fix_summary
+    from ml_seclint.output.report import fix_summary
 
     _write("".join(result.diff for result in results), args.output)
     findings = [f for r in results for f in r.findings]
@@ -320,21 +320,8 @@ def rules_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def docs_dir() -> Optional[Path]:
-    """docs/rules in a source checkout or editable install, else the copy installed as data."""
-    candidates = [Path(__file__).resolve().parents[2] / "docs" / "rules",
-                  Path(sys.prefix) / "share" / "ml-seclint" / "docs" / "rules"]
-    return next((c for c in candidates if c.is_dir()), None)
-
-
-def rule_doc(code: str) -> Optional[str]:
-    directory = docs_dir()
-    page = directory / f"{code}.md" if directory else None
-    return page.read_text(encoding="utf-8") if page and page.is_file() else None
-
-
 def cmd_explain(args: argparse.Namespace) -> int:
-    from ml_seclint.engine.registry import RULES
+    from ml_seclint.engine.registry import RULES, rule_doc
 
     code = args.code.upper()
     rule = RULES.get(code) or next((r for r in RULES.values() if r.name == args.code), None)

@@ -42,14 +42,18 @@ class Flake8Plugin:
         try:
             results = list(self._run())
         except Exception as exc:  # noqa: BLE001 - a raise here would abort the whole flake8 run
-            from ml_seclint.secrets_table import scrub
+            from ml_seclint.engine.finding import error_finding
 
-            results = [(1, 0, f"MLS000 file could not be checked: internal error: "
-                              f"{type(exc).__name__}: {scrub(str(exc))}", type(self))]
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            results = [self._line(error_finding(self.filename, reason))]
         yield from results
+
+    def _line(self, finding: Any) -> Result:
+        return finding.line, finding.column, f"{finding.code} {finding.message}", type(self)
 
     def _run(self) -> Iterator[Result]:
         from ml_seclint.engine.config import ConfigError, find_settings, load_settings
+        from ml_seclint.engine.finding import error_finding
         from ml_seclint.engine.lint import lint_source
         from ml_seclint.engine.registry import RULES
         from ml_seclint.engine.suppress import drop_ignored
@@ -58,16 +62,16 @@ class Flake8Plugin:
             if self.config_path:
                 settings = load_settings(self.config_path)
             else:
-                where = os.path.dirname(os.path.abspath(self.filename)) if self.filename not in ("-", "stdin") \
-                    else os.getcwd()
+                stdin = self.filename in ("-", "stdin")
+                where = os.getcwd() if stdin else os.path.dirname(os.path.abspath(self.filename))
                 settings = find_settings(where)
         except ConfigError as exc:
-            yield 1, 0, f"MLS000 ml-seclint configuration error: {exc}", type(self)
+            prefix = "ml-seclint configuration error: "
+            yield self._line(error_finding(self.filename, str(exc), prefix=prefix))
             return
         # flake8 does the selecting: run every rule, with the project's rule options
         source = "".join(self.lines)
         result = lint_source(source, self.filename, settings, list(RULES.values()))
         # flake8 applies `# noqa`; ml-seclint's own `# ml-seclint: ignore[...]` is applied here
         for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source):
-            yield finding.line, finding.column, f"{finding.code} {finding.message}", type(self)
-
+            yield self._line(finding)

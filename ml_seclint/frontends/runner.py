@@ -5,15 +5,15 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.lint import FileResult, lint_source
 from ml_seclint.fix.fixes import detached
-from ml_seclint.engine.rule import Finding
+from ml_seclint.engine.finding import error_finding
 from ml_seclint.inputs.sources import read_text
-from ml_seclint.engine.suppress import apply_suppressions
+from ml_seclint.engine.results import CheckResult, select_findings
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -29,27 +29,20 @@ class Task:
     diff: bool = False  # compute the diff, do not write
 
 
-@dataclass
-class CheckResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Finding] = field(default_factory=list)
-    lines: int = 0
-    fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
-    diff: str = ""  # unified diff of the fixes (with --fix and --diff)
-
-
 def check_file(task: Task) -> CheckResult:
     """Check one file; never raises (a failure is an MLS000 finding of that file)."""
     try:
         return _check(task)
     except Exception as exc:  # noqa: BLE001 - one bad file must not lose the others
-        from ml_seclint.engine.lint import error_finding
-
-        return CheckResult(task.path, [error_finding(task.path, f"internal error: {type(exc).__name__}: {exc}")])
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        return CheckResult(task.path, [error_finding(task.path, reason)])
 
 
 def _check(task: Task) -> CheckResult:
+    if task.fix and task.path.endswith(".ipynb"):
+        from ml_seclint.fix.notebook import fix_notebook_file
+
+        return fix_notebook_file(task)
     if task.fix:
         from ml_seclint.fix.fixer import check_and_fix
 
@@ -70,20 +63,8 @@ def _check(task: Task) -> CheckResult:
     return CheckResult(task.path, findings, suppressed, text.count("\n") + 1)
 
 
-def select_findings(findings: list[Finding], text: str, path: str, settings: Settings,
-                    disable_noqa: bool = False) -> tuple[list[Finding], list[Finding]]:
-    """(kept, suppressed): the enabled findings, split by suppression comments."""
-    findings = [f for f in findings if settings.code_enabled(f.code, path)]
-    suppressed: list[Finding] = []
-    if not disable_noqa:
-        require_reason = bool(settings.extra.get("require-reason")) \
-            and settings.code_enabled("MLS001", path)
-        findings, suppressed = apply_suppressions(findings, text, path=path,
-                                                  require_reason=require_reason)
-    return findings, suppressed
-
-
-def run(tasks: list[Task], jobs: int, progress: Optional[Callable[[int, int], None]] = None) -> list[CheckResult]:
+def run(tasks: list[Task], jobs: int,
+        progress: Optional[Callable[[int, int], None]] = None) -> list[CheckResult]:
     """Results in the order of `tasks`."""
     total = len(tasks)
     results: list[CheckResult] = []

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import PARSE_ERROR, error_finding, lint_source
-from ml_seclint.engine.rule import Finding, Rule
+from ml_seclint.engine.finding import NOT_CHECKED, Finding, error_finding
+from ml_seclint.engine.lint import lint_source
+from ml_seclint.engine.rule import Rule
 from ml_seclint.secrets_table import (credential_name, find_keys, has_keyword, iter_lines,
                                       looks_secret)
 
@@ -298,7 +299,7 @@ def lint_notebook(data: Union[bytes, str], path: str, settings: Settings,
     rules = list(settings.rules_for(path) if rules is None else rules)
     module = build_module(cells)
     result = lint_source(module.source, path, settings, rules, check_syntax=check_syntax)
-    if any(f.code == PARSE_ERROR and "syntax error" in f.message for f in result.findings):
+    if any(f.code == NOT_CHECKED and "syntax error" in f.message for f in result.findings):
         broken = _broken_cells(cells, errors, path)
         if broken:
             module = build_module(cells, frozenset(broken))
@@ -423,7 +424,7 @@ def _text_finding(rule: type[Rule], message: str, cell: int, line: int, column: 
 def check_notebook(task: Any) -> Any:
     """runner.check_file for a notebook: read, lint, suppression comments (`# noqa`,
     `# ml-seclint: ignore`) in code cells and on magic lines, map to cells."""
-    from ml_seclint.frontends.runner import CheckResult
+    from ml_seclint.engine.results import CheckResult
 
     try:
         with open(task.path, "rb") as fh:
@@ -438,7 +439,7 @@ def check_notebook_data(data: Union[bytes, str], task: Any, secrets: Optional[li
     writing it). `secrets`, when given, receives the values of the MLS4xx findings reported or
     suppressed in code and on magic lines (what a diff of the notebook must redact)."""
     from ml_seclint.fix.fixes import detached
-    from ml_seclint.frontends.runner import CheckResult, select_findings
+    from ml_seclint.engine.results import CheckResult, select_findings
 
     result = lint_notebook(data, task.path, task.settings, check_syntax=True)
     module = result.module
@@ -458,7 +459,7 @@ def check_notebook_data(data: Union[bytes, str], task: Any, secrets: Optional[li
     kept, quiet = select_findings(on_magic, magic_source(module), task.path, task.settings,
                                   task.disable_noqa)
     if secrets is not None:
-        from ml_seclint.fix.fixer import secret_values
+        from ml_seclint.rules.secrets import secret_values
 
         secrets += secret_values([*findings, *suppressed])
         # on magic lines: the credentials' values (MLS401 provider keys, here and in stored

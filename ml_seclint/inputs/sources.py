@@ -6,8 +6,7 @@ import os
 import tokenize
 from typing import Iterator, Optional
 
-from ml_seclint.engine.lint import error_finding
-from ml_seclint.engine.rule import Finding
+from ml_seclint.engine.finding import Finding, error_finding
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", "node_modules", "build", "dist", ".tox", ".nox",
@@ -69,5 +68,3 @@ def decode(data: bytes, path: str) -> tuple[Optional[str], Optional[Finding]]:
                                          f"is invalid (add a coding cookie or fix the file)", line)
     except LookupError as exc:
         return None, error_finding(path, f"unknown encoding: {exc}")
-
-

@@ -8,7 +8,8 @@ upload SARIF (docs/ci.md).
 """
 from __future__ import annotations
 
-from ml_seclint.output import Report
+from ml_seclint.engine.registry import RULES
+from ml_seclint.output.report import Report
 from ml_seclint.output.source import SourceFiles
 
 LEVEL = {"low": "notice", "medium": "warning", "high": "error", "critical": "error"}
@@ -23,7 +24,7 @@ def escape_property(text: str) -> str:
 
 
 def annotation(finding, files: SourceFiles) -> str:
-    rule = finding.rule
+    rule = RULES.get(finding.code)
     title = f"{finding.code} {rule.name if rule else 'file-not-checked'} ({finding.severity})"
     props = [("file", files.relative(finding.path)), ("line", finding.line)]
     if finding.end_line > finding.line:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ml_seclint.output import Report, finding_dict
+from ml_seclint.output.report import Report, finding_dict
 
 
 def render(report: Report) -> str:

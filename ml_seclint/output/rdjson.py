@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from ml_seclint.output import Report
+from ml_seclint.output.report import Report
 from ml_seclint.output.sarif import PROJECT_URL, help_uri
 from ml_seclint.output.source import SourceFiles
 

@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
-from ml_seclint.output import Report
+from ml_seclint.output.report import Report
 from ml_seclint.output.source import SourceFiles
-from ml_seclint.engine.rule import SECURITY_SEVERITY, Finding
+from ml_seclint.engine.finding import NOT_CHECKED, SECURITY_SEVERITY, Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 PROJECT_URL = "https://github.com/ml-seclint/ml-seclint"
 LEVEL = {"low": "note", "medium": "warning", "high": "error", "critical": "error"}
 PRECISION = {"low": "low", "medium": "medium", "high": "high"}
-NOT_CHECKED = "MLS000"
 ROOT_ID = "%SRCROOT%"
 
 
@@ -107,7 +106,7 @@ def _clip(text: str, limit: int = 1024) -> str:
 
 
 def rule_descriptor(rule) -> dict:
-    from ml_seclint.frontends.cli import rule_doc
+    from ml_seclint.engine.registry import rule_doc
 
     doc = rule_doc(rule.code)
     guidelines = [rule.guideline, *rule.secondary_guidelines]

@@ -1,7 +1,7 @@
 """flake8-style lines: `path:line:col: CODE message` (notebooks: `path:cell N:line:col:`)."""
 from __future__ import annotations
 
-from ml_seclint.output import Report, fix_marker, fix_summary
+from ml_seclint.output.report import Report, fix_marker, fix_summary
 
 
 def location(finding) -> str:

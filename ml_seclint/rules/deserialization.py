@@ -164,7 +164,8 @@ class PandasReadPickle(DeserializationRule):
     code = "MLS105"
     name = "pandas-read-pickle"
     summary = "pandas.read_pickle unpickles the file, running embedded code"
-    message = "{name}() unpickles the file and runs any code embedded in it; use parquet or feather for data frames"
+    message = ("{name}() unpickles the file and runs any code embedded in it; use parquet or feather for "
+               "data frames")
     severity = "high"
     triggers = ("read_pickle",)
     loaders = frozenset({"pandas.read_pickle", "pandas.io.pickle.read_pickle"})
@@ -198,7 +199,7 @@ class YamlUnsafeLoad(DeserializationRule):
     summary = "yaml.load with an unsafe Loader constructs arbitrary Python objects"
     message = "yaml.load() without a safe Loader can construct arbitrary Python objects; use yaml.safe_load()"
     severity = "high"
-    triggers = (("yaml", re.compile(r"\b(?:load|load_all|unsafe_load|unsafe_load_all|full_load|full_load_all)\b")),)
+    triggers = (("yaml", re.compile(r"\b(?:(?:unsafe_|full_)?load(?:_all)?)\b")),)
     fix_safety = "safe"
     LOADS = frozenset({"yaml.load", "yaml.load_all"})
     UNSAFE = frozenset({"yaml.unsafe_load", "yaml.unsafe_load_all"})

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
 import libcst as cst
 
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant
 from ml_seclint.analysis.scopes import Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix
+from ml_seclint.engine.finding import Finding
 from ml_seclint.engine.rule import Rule
 from ml_seclint.secrets_table import (CREDENTIAL_TEXT, KEY_TEXT, KEYWORDS, SDK_CREDENTIAL_PARAMS,
                                       KeyMatch, credential_name, env_name, find_keys, has_keyword,
@@ -352,3 +353,20 @@ def _subscript_key(target: cst.Subscript, ctx: Any) -> Optional[str]:
         return None
     key = ctx.literal(target.slice[0].slice.value)
     return key if isinstance(key, str) else None
+
+
+def secret_values(findings: Iterable[Finding]) -> list[str]:
+    """The string values the MLS4xx findings among `findings` flagged (each part of an implicit
+    concatenation), read from their libcst nodes; findings without a node give none."""
+    values: list[str] = []
+    for finding in findings:
+        if not finding.code.startswith("MLS4"):
+            continue
+        pending = [finding.node]
+        while pending:  # a key split over implicitly concatenated parts: every part
+            node = pending.pop()
+            if isinstance(node, cst.ConcatenatedString):
+                pending += [node.left, node.right]
+            elif isinstance(node, cst.SimpleString) and len(node.raw_value) >= 8:
+                values.append(node.raw_value)
+    return values

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ml_seclint.engine.rule import Finding, Rule
+from ml_seclint.engine.finding import Finding
+from ml_seclint.engine.rule import Rule
 
 
 class SuppressionWithoutReason(Rule):
