@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from helpers import REPO, cli_json, flake8_pairs, run_cli, run_flake8
+from helpers import REPO, cli_json, flake8_pairs, run_cli, run_cli_process, run_flake8
 
 NOQA_SOURCE = '''import torch
 import pickle
@@ -44,6 +44,7 @@ def test_file_level_noqa(tmp_path):
 
 
 def test_exit_codes_and_default_path(tmp_path):
+    run_cli = run_cli_process  # noqa: F811 - end to end: the exit status of a real process
     (tmp_path / "clean.py").write_text("import torch\ntorch.load(p, weights_only=True)\n")
     proc = run_cli("check", cwd=tmp_path)
     assert proc.returncode == 0 and "No findings in 1 file" in proc.stdout
@@ -149,7 +150,7 @@ def test_json_shape(tmp_path):
 
 def test_parallel_equals_serial():
     serial = cli_json("--jobs", "1", "checks")
-    parallel = cli_json("--jobs", "2", "checks")
+    parallel = cli_json("--jobs", "2", "checks", process=True)
     assert serial["findings"] == parallel["findings"] and serial["findings"]
 
 
@@ -172,7 +173,7 @@ def test_rules_and_explain():
 
 
 def test_python_dash_m_and_version():
-    proc = run_cli("--version")
+    proc = run_cli_process("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("ml-seclint ")
 
 

@@ -15,7 +15,7 @@ from ml_seclint.fix.fixer import MAX_ROUNDS, fix_file, fix_source, fix_text, uni
 from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix
 from ml_seclint.engine.rule import Rule
 
-from helpers import run_cli
+from helpers import run_cli, run_cli_process
 
 SETTINGS = Settings()
 
@@ -499,7 +499,8 @@ def test_cli_json_carries_fix_availability(tmp_path):
 def test_cli_fix_in_parallel_workers(tmp_path):
     for i in range(40):
         (tmp_path / f"m{i:02}.py").write_text(SAMPLE)
-    proc = run_cli("check", "--fix", "--unsafe-fixes", "--jobs", "2", "--format", "json", ".", cwd=tmp_path)
+    proc = run_cli_process("check", "--fix", "--unsafe-fixes", "--jobs", "2", "--format", "json", ".",
+                           cwd=tmp_path)
     data = json.loads(proc.stdout)
     assert data["summary"]["fixed"] == 80 and data["summary"]["findings"] == 40
     assert all((tmp_path / f"m{i:02}.py").read_text() == fixed(SAMPLE) for i in range(40))

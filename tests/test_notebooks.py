@@ -60,7 +60,7 @@ def test_check_notebook_engine():
 
 
 def test_check_notebook_cli_json():
-    data = cli_json(str(NOTEBOOK.relative_to(REPO)))
+    data = cli_json(str(NOTEBOOK.relative_to(REPO)), process=True)
     assert {(f["cell"], f["line"], f["code"]) for f in data["findings"]} == notebook_expected(NOTEBOOK)
     assert data["summary"]["files_checked"] == 1
 

@@ -12,7 +12,7 @@ from ml_seclint.engine.lint import lint_source
 from ml_seclint.engine.registry import RULES
 from ml_seclint.secrets_table import FORMATS, credential_name, find_keys, looks_secret, redact, scrub
 
-from helpers import CHECKS, REPO, run_cli, run_flake8
+from helpers import CHECKS, REPO, run_cli, run_cli_process, run_flake8
 
 IDS = [f.id for f in FORMATS]
 
@@ -250,7 +250,7 @@ def outputs():
 
     texts = {}
     for name in sorted(formats()):
-        proc = run_cli("check", "--format", name, *[str(p.relative_to(REPO)) for p in SECRET_FILES])
+        proc = run_cli_process("check", "--format", name, *[str(p.relative_to(REPO)) for p in SECRET_FILES])
         assert proc.returncode == 1, proc.stderr
         texts[f"cli --format {name}"] = proc.stdout + proc.stderr
     proc = run_cli("check", "--disable-noqa", *[str(p.relative_to(REPO)) for p in SECRET_FILES])
