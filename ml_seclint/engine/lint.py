@@ -17,6 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
 
@@ -95,7 +96,7 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     ctx = FileContext(module, path, settings)
     instances = [rule(ctx) for rule in rules]
     try:
-        walk(module, [ScopeEnter(ctx), *instances, ScopeLeave(ctx)])
+        walk(module, [ScopeEnter(ctx), RowDispatcher(ctx, instances), *instances, ScopeLeave(ctx)])
     except RecursionError:
         result.findings.append(error_finding(path, "the file is nested too deeply to analyse"))
     except Exception as exc:  # noqa: BLE001 - never lose the other files' results
@@ -116,8 +117,9 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()
+    outranked = _outranked(ctx.reports)
     for rule, node, message, severity, fix in ctx.reports:
-        if (rule.code, id(node)) in seen:
+        if (rule.code, id(node)) in seen or (rule.code, id(node)) in outranked:
             continue
         seen.add((rule.code, id(node)))
         where = positions[node]
@@ -126,6 +128,29 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
             node=node))
     return findings
+
+
+def _outranked(reports: list) -> set[tuple[str, int]]:
+    """(code, node) reports dropped because a rule the reporting rule `yields_to` reported the
+    same node or a node inside it (a key in one part of a concatenated string)."""
+    by_code: dict[str, set[int]] = {}
+    for rule, node, *_ in reports:
+        by_code.setdefault(rule.code, set()).add(id(node))
+    dropped: set[tuple[str, int]] = set()
+    for rule, node, *_ in reports:
+        higher = set().union(*(by_code.get(code, set()) for code in rule.yields_to))
+        if higher and not higher.isdisjoint(_subtree(node)):
+            dropped.add((rule.code, id(node)))
+    return dropped
+
+
+def _subtree(node: cst.CSTNode) -> set[int]:
+    ids, pending = set(), [node]
+    while pending:
+        current = pending.pop()
+        ids.add(id(current))
+        pending.extend(current.children)
+    return ids
 
 
 class _Where:

@@ -5,7 +5,6 @@ without its arguments, so not even an MLS000 message can carry a value.
 """
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, Callable, Iterable, Optional, Union
 
@@ -36,15 +35,10 @@ class SecretRule(Rule):
     atlas = ("AML.T0055", "AML.T0012")
     fix_safety = "unsafe"
 
-    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
-        @functools.wraps(method)
-        def withheld(node: cst.CSTNode) -> None:
-            try:
-                method(node)
-            except Exception as exc:  # noqa: BLE001 - the message could quote a secret
-                raise RuntimeError(f"{type(exc).__name__} while checking a value (details withheld: "
-                                   f"they could contain a secret)") from None
-        return super()._guard(withheld)
+    def fail(self, exc: Exception) -> None:
+        # the exception's message could quote a secret
+        super().fail(RuntimeError(f"{type(exc).__name__} while checking a value (details withheld: "
+                                  f"they could contain a secret)"))
 
 
 def env_fix(env: str, what: str) -> Callable[[cst.CSTNode], Fix]:
