@@ -44,30 +44,41 @@ def is_false(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class When:
-    """A condition on an argument's value (which may be MISSING or UNKNOWN)."""
+    """A condition on the deciding argument of a hit (its value may be MISSING or UNKNOWN)."""
 
     name: str
-    test: Callable[[Any], bool]
+    test: Callable[["Hit"], bool]
     needs_argument: bool  # only an argument written in the source can meet it
 
-    def __call__(self, value: Any) -> bool:
-        return self.test(value)
+    def __call__(self, hit: "Hit") -> bool:
+        return self.test(hit)
 
 
-ALWAYS = When("always", lambda value: True, False)
-TRUE = When("true", is_true, True)
-FALSE = When("false", is_false, True)
-ABSENT = When("missing", lambda value: value is MISSING, False)
+def on_value(name: str, predicate: Callable[[Any], bool], needs_argument: bool) -> When:
+    return When(name, lambda hit: predicate(hit.value), needs_argument)
+
+
+ALWAYS = When("always", lambda hit: True, False)
+TRUE = on_value("true", is_true, True)
+FALSE = on_value("false", is_false, True)
+ABSENT = on_value("missing", lambda value: value is MISSING, False)
 #: missing or None: the callee's default applies
-DEFAULT = When("missing or None", lambda value: value is MISSING or value is None, False)
+DEFAULT = on_value("missing or None", lambda value: value is MISSING or value is None, False)
 #: missing, None or false: "no hash was given"
-NOT_TRUE = When("not true", lambda value: value is not UNKNOWN and (value is None or not value), False)
+NOT_TRUE = on_value("not true", lambda value: value is not UNKNOWN and (value is None or not value), False)
 
 
 def matches(description: str, predicate: Callable[[Any], bool]) -> When:
     """A resolved value for which `predicate` holds (`matches("a URL", lambda v: ...)`)."""
-    return When(description, lambda value: value is not MISSING and value is not UNKNOWN and predicate(value),
-                True)
+    return on_value(description, lambda value: value is not MISSING and value is not UNKNOWN
+                    and predicate(value), True)
+
+
+def given(description: str, predicate: Callable[["Hit"], bool]) -> When:
+    """An argument written (or spread from a resolvable dict) for which `predicate(hit)` holds;
+    for conditions on the expression itself rather than its literal value (a `**kwargs` dict)."""
+    return When(description, lambda hit: hit.expr is not MISSING and hit.expr is not UNKNOWN
+                and predicate(hit), True)
 
 
 @dataclass(frozen=True)
@@ -107,8 +118,10 @@ class Row:
 
     `args` are alternatives: the first one the call passes is the deciding argument (keras'
     `file_hash` or `md5_hash`). `message` is a template (`{name}` the callee, `{value!r}` the
-    argument's value) or a callable returning the message; `unless` vetoes a hit (an option, a
-    receiver check); `fix` builds the fix; `severity` overrides the rule's.
+    argument's value) or a callable returning the message (None: no finding); `unless` vetoes a
+    hit (an option, a receiver check); `fix` builds the fix; `severity` overrides the rule's.
+    `requires` lists words one of which must occur in a file for `unless` to let a hit through
+    (the libraries a receiver check looks for); the prefilter uses them.
     """
 
     callees: frozenset = frozenset()
@@ -120,6 +133,7 @@ class Row:
     unless: Optional[Callable[[Hit], bool]] = None
     method: Optional[str] = None
     keyword_only: bool = False
+    requires: tuple = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.args, Arg):
@@ -141,19 +155,23 @@ class Row:
         return frozenset(name.rsplit(".", 1)[-1] for name in self.callees)
 
     def triggers(self) -> tuple:
-        """Prefilter entries: text that must occur in a file for the row to match. Each
-        qualified name needs its module and its terminal name on code lines (a name resolves only
-        through an import or an attribute chain that spells them); a keyword the condition needs
-        is required too when it can only be passed by keyword."""
-        needed = tuple(CodeWord(a.keyword) for a in self.args
-                       if self.when.needs_argument and a.position is None)
+        """Prefilter entries: text that must occur on code lines of a file for the row to match.
+        A qualified name resolves only through imports and attribute chains that spell each of
+        its parts, so every part must occur (`builtins.` is implicit); a keyword the condition
+        needs must occur too when it can only be passed by keyword; and one of `requires`."""
         if self.keyword_only:
-            return tuple((CodeWord(a.keyword),) for a in self.args)
-        if self.method is not None:
-            return ((CodeWord(self.method), *needed[:1]),)
-        entries = {(CodeWord(name.split(".", 1)[0]), CodeWord(name.rsplit(".", 1)[-1]), *needed[:1])
-                   for name in self.callees}
-        return tuple(sorted(entries, key=repr))
+            entries = [(CodeWord(a.keyword),) for a in self.args]
+        else:
+            needed: tuple = ()
+            if self.when.needs_argument and len(self.args) == 1 and self.args[0].position is None:
+                needed = (CodeWord(self.args[0].keyword),)
+            names = [(self.method,)] if self.method is not None else \
+                [tuple(p for p in dict.fromkeys(n.split(".")) if p != "builtins")
+                 for n in sorted(self.callees)]
+            entries = [tuple(CodeWord(part) for part in parts) + needed for parts in names]
+        if self.requires:
+            entries = [(*entry, CodeWord(word)) for entry in entries for word in self.requires]
+        return tuple(dict.fromkeys(entries))
 
     # -- matching ------------------------------------------------------------------------
     def match(self, rule: "Rule", node: cst.Call, view: CallView) -> Optional[Hit]:
@@ -172,16 +190,11 @@ class Row:
             name = min(view.names).replace("builtins.", "") if view.names else _label(view.callee)
         hit = Hit(rule, self, node, view, name)
         if self.args:
-            for arg in self.args:
-                expr, scope = view.arg(arg.keyword, arg.position)
-                if expr is not MISSING:
-                    break
-            hit.arg, hit.expr, hit.scope = arg, expr, scope
-            hit.value = expr if expr is MISSING or expr is UNKNOWN else literal(expr, scope)
+            _decide(hit, view, self.args)
         if view.through_partial and not (hit.arg is not None and hit.expr is not MISSING
                                          and view.given_here(hit.arg.keyword, hit.arg.position)):
             return None  # reported where the partial was made
-        if not self.when(hit.value):
+        if not self.when(hit):
             return None
         if self.unless is not None and self.unless(hit):
             return None
@@ -192,6 +205,21 @@ class Row:
         if callable(template):
             return template(hit)
         return template.format(name=hit.name, value=hit.value)
+
+
+def _decide(hit: Hit, view: CallView, args: Sequence[Arg]) -> None:
+    """The deciding argument among alternatives: the first one with a value other than None,
+    else the first one given (None), else the first (MISSING)."""
+    chosen = None
+    for arg in args:
+        expr, scope = view.arg(arg.keyword, arg.position)
+        value = expr if expr is MISSING or expr is UNKNOWN else literal(expr, scope)
+        if expr is not MISSING and value is not None:
+            chosen = (arg, expr, scope, value)
+            break
+        if chosen is None or (chosen[1] is MISSING and expr is not MISSING):
+            chosen = (arg, expr, scope, value)
+    hit.arg, hit.expr, hit.scope, hit.value = chosen  # type: ignore[misc]
 
 
 def _label(func: cst.BaseExpression) -> str:
