@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional
 
 import libcst as cst
 
+from ml_seclint.engine.finding import Finding
 from ml_seclint.engine.rows import Row
 from ml_seclint.guidelines import SECTIONS
 
@@ -103,6 +104,20 @@ class Rule(cst.BatchableCSTVisitor):
     def fail(self, exc: Exception) -> None:
         """Switch the rule off for this file; the engine reports MLS000 with `failed`."""
         self.failed = exc
+
+    @classmethod
+    def text_findings(cls, text: Any, path: str) -> list[Finding]:
+        """Findings in text the engine never parses (a notebook's magic and shell lines, markdown
+        and stored outputs: inputs.notebooks.Text). Most rules have none."""
+        return []
+
+    @classmethod
+    def text_finding(cls, message: str, path: str, cell: Optional[int], line: int, column: int,
+                     end_column: int) -> Finding:
+        """A finding of this rule at a place given by hand (no libcst node)."""
+        line = max(line, 1)
+        return Finding(cls.code, f"{message} {cls.suffix()}", line, column, line, end_column, cls.severity,
+                       cls.confidence, path=path, cell=cell)
 
     @classmethod
     def suffix(cls) -> str:
