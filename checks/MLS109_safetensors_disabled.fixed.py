@@ -36,6 +36,7 @@ def load_finetuned(adapter_dir, unet_dir):
     unet = UNet2DConditionModel.from_pretrained(unet_dir)  # expect: MLS109
     pipe = DiffusionPipeline.from_pretrained(unet_dir, unet=unet)  # expect: MLS109
     model = load_causal_lm(CHECKPOINT_DIR)  # expect: MLS109
+    model = AutoModelForCausalLM.from_pretrained(CHECKPOINT_DIR)  # expect: MLS109@13
     return model, clf, lora, pipe
 
 

@@ -37,6 +37,7 @@ def load_finetuned(adapter_dir, unet_dir):
     unet = UNet2DConditionModel.from_pretrained(unet_dir, use_safetensors=not PREFER_SAFETENSORS)  # expect: MLS109
     pipe = DiffusionPipeline.from_pretrained(unet_dir, unet=unet, use_safetensors=False)  # expect: MLS109
     model = load_causal_lm(CHECKPOINT_DIR, use_safetensors=False)  # expect: MLS109
+    model = AutoModelForCausalLM.from_pretrained(CHECKPOINT_DIR, use_safetensors=0)  # expect: MLS109@13
     return model, clf, lora, pipe
 
 
