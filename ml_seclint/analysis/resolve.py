@@ -241,9 +241,6 @@ class CallView:
             return UNKNOWN
         return literal(expr, scope)
 
-    def has_positional(self, count: int) -> bool:
-        return sum(1 for a in self.args if a.keyword is None and a.star == "") >= count
-
 
 def call_view(call: cst.Call, scope: Scope) -> CallView:
     names = qualnames(call.func, scope)
@@ -272,21 +269,6 @@ def _class_binding(name: cst.Name, scope: Scope) -> tuple[Optional[Scope], Optio
     if owner is not None and len(bindings) == 1 and bindings[0].kind == CLASS:
         return owner, bindings[0].node  # type: ignore[return-value]
     return owner, None
-
-
-def local_class(expr: cst.BaseExpression, scope: Scope) -> Optional[cst.ClassDef]:
-    """The class statement a name refers to, when it is a class defined in this module."""
-    if not isinstance(expr, cst.Name):
-        return None
-    return _class_binding(expr, scope)[1]
-
-
-def base_names(cls: cst.ClassDef, scope: Scope) -> frozenset[str]:
-    names: set[str] = set()
-    for base in cls.bases:
-        if base.keyword is None:
-            names |= qualnames(base.value, scope)
-    return frozenset(names)
 
 
 def local_ancestry(expr: cst.BaseExpression, scope: Scope) -> tuple[list[cst.ClassDef], frozenset[str]]:

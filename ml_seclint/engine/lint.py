@@ -26,7 +26,6 @@ from ml_seclint.engine.traverse import walk
 class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    parsed: bool = False
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
@@ -82,7 +81,6 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     except Exception as exc:  # noqa: BLE001 - decoding errors, parser bugs
         result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
         return result
-    result.parsed = True
     result.module = module
     if check_syntax:
         python_error = _compile_check(source, path)
