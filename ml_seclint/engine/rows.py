@@ -61,7 +61,6 @@ def on_value(name: str, predicate: Callable[[Any], bool], needs_argument: bool) 
 ALWAYS = When("always", lambda hit: True, False)
 TRUE = on_value("true", is_true, True)
 FALSE = on_value("false", is_false, True)
-ABSENT = on_value("missing", lambda value: value is MISSING, False)
 #: missing or None: the callee's default applies
 DEFAULT = on_value("missing or None", lambda value: value is MISSING or value is None, False)
 #: missing, None or false: "no hash was given"
