@@ -21,11 +21,18 @@ class FileContext:
         self.settings = settings
         self.scope = Scope(module, None)
         self.reports: list[tuple["Rule", cst.CSTNode, str, str, Any]] = []
+        # (code, id(node)) -> ((node, text), ...): the other places of a report (a flow's source)
+        self.related: dict[tuple[str, int], tuple] = {}
         self._view: Optional[resolve.CallView] = None
 
     # -- reporting ------------------------------------------------------------------------
-    def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any) -> None:
+    def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any,
+            related: tuple = ()) -> None:
+        """`related`: ((node, text), ...), other places the finding is about (a flow's source); the
+        message may name them with `{@0}`, `{@1}` ... (filled with "line N" once positions are known)."""
         self.reports.append((rule, node, message, severity, fix))
+        if related:
+            self.related.setdefault((rule.code, id(node)), related)
 
     # -- resolution, always relative to the scope being visited ---------------------------
     def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:

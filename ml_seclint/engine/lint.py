@@ -16,7 +16,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
-from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.finding import Finding, Related, error_finding
 from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
@@ -31,7 +31,8 @@ class FileResult:
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
 
 
-def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]],
+                 settings: Optional[Settings] = None) -> list[type[Rule]]:
     """The rules whose triggers occur in the text. Substring and regex tests are far cheaper than
     a parse, and most files of a repository can match none of the rules."""
     if isinstance(text, bytes):
@@ -46,7 +47,7 @@ def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[t
 
     active = []
     for rule in rules:
-        for entry in rule.triggers:
+        for entry in (rule.triggers if settings is None else rule.triggers_for(settings)):
             if all(has(t) for t in (entry if isinstance(entry, tuple) else (entry,))):
                 active.append(rule)
                 break
@@ -64,7 +65,7 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     itself and reports E999).
     """
     result = FileResult(path)
-    rules = active_rules(source, settings.rules_for(path) if rules is None else rules)
+    rules = active_rules(source, settings.rules_for(path) if rules is None else rules, settings)
     if not rules:
         return result
     try:
@@ -121,10 +122,18 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
             continue
         seen.add((rule.code, id(node)))
         where = positions[node]
-        findings.append(Finding(
+        finding = Finding(
             rule.code, f"{message} {rule.suffix()}", where.start.line, where.start.column,
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
-            node=node))
+            node=node)
+        related = ctx.related.get((rule.code, id(node)))
+        if related:
+            places = [positions[other] for other, _ in related]
+            finding.related = tuple(Related(p.start.line, p.start.column, p.end.line, p.end.column, text)
+                                    for p, (_, text) in zip(places, related))
+            finding.template = finding.message
+            finding.render_related()
+        findings.append(finding)
     return findings
 
 

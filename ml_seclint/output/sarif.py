@@ -160,6 +160,23 @@ def _region(finding: Finding) -> dict:
     return region
 
 
+def _flow(finding: Finding, primary: dict) -> dict:
+    """A flow's other places (its source first) as `relatedLocations`, and the whole path from the
+    source to the reported sink as one `codeFlow`, so a reviewer sees where the data came from."""
+    artifact = primary["physicalLocation"]["artifactLocation"]
+    related = []
+    for number, place in enumerate(finding.related, 1):
+        region = {"startLine": place.line, "startColumn": place.column + 1}
+        if (place.end_line, place.end_column) > (place.line, place.column):
+            region.update(endLine=place.end_line, endColumn=place.end_column + 1)
+        text = place.message if place.cell is None else f"cell {place.cell}: {place.message}"
+        related.append({"id": number, "physicalLocation": {"artifactLocation": dict(artifact), "region": region},
+                        "message": {"text": text}})
+    steps = [{"location": {"physicalLocation": r["physicalLocation"], "message": r["message"]}} for r in related]
+    steps.append({"location": {**primary, "message": {"text": finding.message.split(" [AI guideline", 1)[0]}}})
+    return {"relatedLocations": related, "codeFlows": [{"threadFlows": [{"locations": steps}]}]}
+
+
 class _Fingerprints:
     def __init__(self, files: SourceFiles, findings: list[Finding]) -> None:
         self.files = files
@@ -194,6 +211,8 @@ def _result(finding: Finding, index: dict[str, int], files: SourceFiles, prints:
             "region": _region(finding),
         }}],
     })
+    if finding.related:
+        result.update(_flow(finding, result["locations"][0]))
     fingerprint = prints.get(finding.path, finding.line)
     if fingerprint:
         result["partialFingerprints"] = {"primaryLocationLineHash": fingerprint}
