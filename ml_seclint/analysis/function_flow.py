@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 
 import libcst as cst
 
-from ml_seclint.analysis import guards
+from ml_seclint.analysis import sanitisers
 from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.blocks import always_exits, block, body_of, captures
 from ml_seclint.analysis.members import bind_args, decorator_name, enclosing_class, is_self
@@ -123,7 +123,7 @@ class FunctionFlow:
     def _if(self, stmt: cst.If) -> None:
         self.ev(stmt.test)
         before = dict(self.env)
-        yes, no = guards.facts(stmt.test, self.scope, self.ev)
+        yes, no = sanitisers.facts(stmt.test, self.scope, self.ev)
         self._apply(yes)
         exits = always_exits(stmt.body)
 

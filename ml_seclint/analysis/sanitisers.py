@@ -1,4 +1,4 @@
-"""Guards that sanitise: a test whose branch (or whose failure, when the branch exits) makes a
+"""Sanitising guards: a test whose branch (or whose failure, when the branch exits) makes a
 value safe for some sinks. `if cmd not in ALLOWED: raise` (a literal allow-list) cleans `cmd` for
 every sink; `if target.is_relative_to(root):` cleans a resolved path for file sinks; `if
 urlparse(url).hostname in HOSTS:` cleans `url` for URL fetches; `if x.isdigit():` cleans x.
