@@ -54,3 +54,14 @@ def load_checkpoint_safely(path, device, trusted_flag):
 
 def shadowed(torch, path):
     return torch.load(path)  # ok: `torch` is a parameter here, not the module
+
+
+class CheckpointLoaderTest:
+    def test_rejects_a_tampered_checkpoint(self):
+        import pickle
+
+        import pytest
+
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(TAMPERED_CHECKPOINT, weights_only=False)  # ok: the test expects it to fail
+        torch.load(TAMPERED_CHECKPOINT, weights_only=True)  # expect: MLS102

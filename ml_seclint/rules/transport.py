@@ -293,7 +293,11 @@ FETCHES: dict[str, tuple[Optional[int], str]] = {
 _CLIENT_CLASSES = {"requests": "requests.Session", "httpx": "httpx.Client",
                    "aiohttp": "aiohttp.ClientSession"}
 _FETCH_TERMINALS = frozenset(n.rsplit(".", 1)[1] for n in FETCHES) | SESSION_METHODS
-_LOOPBACK = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\])$")
+# loopback, and the link-local cloud metadata servers (plain http by design, reachable only from
+# the instance itself): AWS/Azure/GCP 169.254.169.254, AWS fd00:ec2::254, metadata.google.internal
+_LOCAL_HOSTS = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]"
+                          r"|169\.254(\.\d{1,3}){2}|\[fe80:[0-9a-f:%\w.]*\]|\[fd00:ec2::254\]"
+                          r"|metadata\.google\.internal|metadata)$")
 
 
 def plain_http_host(text: str, complete: bool) -> Optional[str]:
@@ -352,7 +356,7 @@ class PlaintextHttpDownload(TransportRule):
         if prefix is None:
             return
         host = plain_http_host(prefix, isinstance(literal(expr, scope), str))
-        if host is None or _LOOPBACK.match(host):
+        if host is None or _LOCAL_HOSTS.match(host):
             return
         shown = prefix if len(prefix) <= 60 else prefix[:57] + "..."
         self.report(node, self.message.format(name=name, url=shown), fix=self._fix(expr))
