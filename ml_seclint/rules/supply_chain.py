@@ -8,7 +8,8 @@ import libcst as cst
 
 from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal
+from ml_seclint.analysis.objects import created_by
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, local_function
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row, given, is_true
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
@@ -68,6 +69,57 @@ def _trust_message(hit: Hit) -> Optional[str]:
     return TrustRemoteCode.unpinned_message.format(repo=repo)
 
 
+#: mock objects and mock assertions: a test stub that loads nothing
+MOCKS = frozenset({f"{m}.{c}" for m in ("unittest.mock", "mock")
+                   for c in ("Mock", "MagicMock", "AsyncMock", "NonCallableMock", "create_autospec", "call")})
+MOCK_METHODS = frozenset({"assert_called_with", "assert_called_once_with", "assert_any_call",
+                          "assert_awaited_with", "assert_awaited_once_with", "assert_any_await"})
+
+
+def _cannot_load(hit: Hit) -> bool:
+    """The flag reaches no loader: `dict(...)` (reported where it is spread), a mock or a mock
+    assertion, or a function or method of this module that never passes the flag on (a consent
+    check that takes `trust_remote_code=True` and loads nothing)."""
+    view = hit.view
+    if view.names == _DICT or view.names & MOCKS:
+        return True
+    func = view.callee
+    if isinstance(func, cst.Attribute) and func.attr.value in MOCK_METHODS:
+        return True
+    if created_by(func, view.scope, MOCKS):
+        return True
+    definition = local_function(func, view.scope)
+    return definition is not None and not _forwards(definition)
+
+
+def _forwards(function: cst.FunctionDef) -> bool:
+    """The function hands the flag (or its **kwargs) on to some call, or stores it."""
+    params = function.params
+    flag = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+            if p.name.value == "trust_remote_code"]
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Arg) and (
+                node.star == "**" or (node.keyword is not None and node.keyword.value == "trust_remote_code")
+                or (flag and isinstance(node.value, cst.Name) and node.value.value in flag)):
+            return True
+        if isinstance(node, cst.Assign) and flag and any(
+                isinstance(n, cst.Name) and n.value in flag for n in _names_in(node.value)):
+            return True  # self.trust_remote_code = trust_remote_code: used later, elsewhere
+        pending.extend(node.children)
+    return False
+
+
+def _names_in(expr: cst.CSTNode) -> list[cst.CSTNode]:
+    found, pending = [], [expr]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(node.children)
+    return found
+
+
 class TrustRemoteCode(RemoteCodeRule):
     code = "MLS201"
     summary = "trust_remote_code=True runs the Python files of a hub repository in this process"
@@ -86,11 +138,11 @@ class TrustRemoteCode(RemoteCodeRule):
     )
 
     rows = (
-        # dict(trust_remote_code=True) is reported where it is passed with **
         Row(keyword_only=True, args=Arg("trust_remote_code"), when=TRUE, message=_trust_message,
-            unless=lambda hit: hit.view.names == _DICT),
+            unless=_cannot_load),
         Row(keyword_only=True, args=tuple(Arg(k) for k in sorted(_NESTED_KWARGS)),
-            when=given("a kwargs dict with trust_remote_code true", _nested_trust), message=_trust_message),
+            when=given("a kwargs dict with trust_remote_code true", _nested_trust), message=_trust_message,
+            unless=_cannot_load),
     )
 
 
