@@ -80,6 +80,17 @@ def shifted(severity: str, steps: int) -> str:
     return SEVERITIES[max(0, min(len(SEVERITIES) - 1, SEVERITIES.index(severity) + steps))]
 
 
+def describe(steps: dict[str, int]) -> str:
+    """A rule's `context_severity` in words, as its docs page states it."""
+    if not steps:
+        return "same severity in every context"
+    parts = []
+    for context, step in sorted(steps.items(), key=lambda item: CONTEXTS.index(item[0])):
+        levels = "one level" if abs(step) == 1 else f"{abs(step)} levels"
+        parts.append(f"{levels} {'lower' if step < 0 else 'higher'} in {context} code")
+    return "; ".join(parts)
+
+
 def apply(findings: list[Finding], context: str, rules: dict) -> list[Finding]:
     """Set each finding's context and the severity its rule gives it there."""
     for finding in findings:

@@ -59,9 +59,9 @@ class Rule(cst.BatchableCSTVisitor):
     # the triggers of the rows are added to it when the class is created.
     triggers: ClassVar[tuple[Any, ...]] = ()
     _hand_triggers: ClassVar[tuple[Any, ...]] = ()
-    #: severity steps by code context (engine/code_context.py): {"test": -1} is one level lower
-    #: in tests
-    context_severity: ClassVar[dict[str, int]] = {}
+    #: severity steps by code context (engine/code_context.py): {"test": -1}, the default, is one
+    #: level lower in tests, where loads read fixtures and downloads fetch test repositories
+    context_severity: ClassVar[dict[str, int]] = {"test": -1}
     #: codes of rules that take precedence: a node one of them reported is not reported by this
     #: rule ("one secret, one finding"; MLS402 yields to MLS401)
     yields_to: ClassVar[tuple[str, ...]] = ()

@@ -83,6 +83,7 @@ def _text(value: Union[str, bytes]) -> str:
 
 class HardcodedProviderKey(SecretRule):
     code = "MLS401"
+    context_severity: dict = {}  # a live provider key is as bad in a test as anywhere
     summary = "an API key in a known provider format (OpenAI, Anthropic, Hugging Face, ...) is hardcoded"
     message = "a provider API key is hardcoded; revoke it and read it from the environment"
     severity = "high"
