@@ -81,3 +81,10 @@ def load_from_scratch(name):
     import tempfile
 
     return torch.load(os.path.join(tempfile.gettempdir(), name))  # expect: MLS102
+
+
+def test_loads_the_release_checkpoint():
+    import pytest
+
+    torch_module = pytest.importorskip("torch")
+    return torch_module.load(RELEASE_CHECKPOINT)  # expect: MLS102

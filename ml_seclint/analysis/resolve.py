@@ -50,10 +50,27 @@ def qualnames(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> frozens
             value = bindings[0].value
             if isinstance(value, (cst.Name, cst.Attribute)):
                 return qualnames(value, owner, depth + 1)
+            module = _imported_by_call(value, owner, depth)
+            if module:
+                return frozenset({module})
         return frozenset()
     if isinstance(expr, cst.Attribute):
         return frozenset(f"{base}.{expr.attr.value}" for base in qualnames(expr.value, scope, depth + 1))
     return frozenset()
+
+
+#: calls that return a module: `torch = pytest.importorskip("torch")`
+MODULE_IMPORTERS = frozenset({"pytest.importorskip", "importlib.import_module"})
+
+
+def _imported_by_call(value: Any, scope: Scope, depth: int) -> Optional[str]:
+    if isinstance(value, cst.Call) and value.args and value.args[0].keyword is None \
+            and isinstance(value.args[0].value, cst.SimpleString) \
+            and qualnames(value.func, scope, depth + 1) & MODULE_IMPORTERS:
+        module = value.args[0].value.evaluated_value
+        if isinstance(module, str) and module.replace(".", "").replace("_", "").isalnum():
+            return module
+    return None
 
 
 def single_binding(name: cst.Name, scope: Scope) -> tuple[Optional[Scope], Optional[Binding]]:
