@@ -189,6 +189,58 @@ class TorchHubRemoteCode(RemoteCodeRule):
                 unless=_not_github),)
 
 
+# -- MLS205 ---------------------------------------------------------------------------------
+
+def _script_source(hit: Hit) -> Optional[str]:
+    """The hub id or URL a script comes from, or None for a local path or an unknown value."""
+    if hit.expr is MISSING or hit.expr is UNKNOWN:
+        return None
+    text = hit.value if isinstance(hit.value, str) else None
+    if text is not None and text.lower().startswith(("https://", "http://")):
+        return text
+    if text is not None and text.endswith(".py"):
+        return None  # a local script file
+    kind, repo = hub.classify_expr(hit.expr, hit.scope)
+    return repo if kind == hub.HUB else None
+
+
+def _script_message(hit: Hit) -> Optional[str]:
+    source = _script_source(hit)
+    if source is None:
+        return None
+    rule = hit.rule
+    pinned = _pinned(hit.view, rule.option("min-sha-length"))
+    text = HubScriptExecution.message.format(name=hit.name, source=source)
+    return text + ("; it is pinned to a commit, so review that commit" if pinned else
+                   "; pin revision=<40-hex commit SHA> after reviewing the code, or vendor it")
+
+
+def _script_severity(hit: Hit) -> Optional[str]:
+    return "medium" if _pinned(hit.view, hit.rule.option("min-sha-length")) else None
+
+
+class HubScriptExecution(RemoteCodeRule):
+    code = "MLS205"
+    summary = "A metric, pipeline or agent tool script is downloaded from a hub and run in this process"
+    message = ("{name}() downloads {source!r} from the hub and runs its Python code in this process: "
+               "whoever can push to that repository runs code here")
+    severity = "high"
+    options = (MIN_SHA_LENGTH,)
+    yields_to = ("MLS201",)  # trust_remote_code=True on the same call says it already
+    rows = (
+        Row({"evaluate.load", "evaluate.loading.load", "evaluate.load_metric"}, Arg("path", 0),
+            given("a hub id or URL", lambda hit: _script_source(hit) is not None), message=_script_message,
+            severity=_script_severity),
+        Row(method="from_pretrained", args=Arg("custom_pipeline"),
+            when=given("a hub id or community pipeline", lambda hit: _script_source(hit) is not None),
+            message=_script_message, severity=_script_severity),
+        Row({f"{m}.{f}" for m in ("transformers", "transformers.agents", "smolagents", "smolagents.tools")
+             for f in ("load_tool", "Tool.from_hub")}, Arg("repo_id", 0),
+            given("a hub id", lambda hit: _script_source(hit) is not None), message=_script_message,
+            severity=_script_severity),
+    )
+
+
 # -- MLS203 / MLS204 ------------------------------------------------------------------------
 
 # `from_pretrained` is in nearly every docstring of transformers and diffusers: count code lines only
