@@ -12,7 +12,7 @@ from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items,
                                          string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
-from ml_seclint.engine.rows import FALSE, NOT_TRUE, Arg, Hit, Row, given, is_false
+from ml_seclint.engine.rows import FALSE, NOT_TRUE, TRUE, Arg, Hit, Row, given, is_false, matches
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
 from ml_seclint.engine.versions import requires_python_floor, version_at_least
@@ -108,6 +108,45 @@ def _hash_rows(checked: dict) -> tuple:
                  for (arguments, hint), names in sorted(groups.items(), key=lambda item: sorted(item[1])))
 
 
+#: names whose presence in a function means it checks a digest
+_HASHING = frozenset({"hashlib", "hexdigest", "digest", "sha256", "sha1", "sha512", "md5", "blake2b",
+                      "compare_digest", "checksum", "verify_checksum", "check_integrity", "hash_file"})
+
+
+def _saves_unhashed(hit: Hit) -> bool:
+    """A streamed HTTP response in a function that writes a file and never computes a digest."""
+    if client_of(hit.view, hit.view.scope) is None:
+        return False
+    writes = hashes = False
+    pending: list[cst.CSTNode] = [hit.view.scope.node]
+    while pending and not hashes:
+        node = pending.pop()
+        if isinstance(node, cst.Call):
+            writes = writes or _writes_file(node)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            name = node.value if isinstance(node, cst.Name) else node.attr.value
+            hashes = name in _HASHING
+        pending.extend(node.children)
+    return writes and not hashes
+
+
+def _writes_file(call: cst.Call) -> bool:
+    """`open(p, "wb")`, `p.open("ab")`, `gzip.open(p, "wb")`, `shutil.copyfileobj`, `write_bytes`."""
+    name = terminal(call.func)
+    if name in ("copyfileobj", "write_bytes"):
+        return True
+    return name == "open" and any(
+        isinstance(a.value, cst.SimpleString) and _MODE.match(a.value.raw_value) and
+        any(c in a.value.raw_value for c in "wa") for a in call.args)
+
+
+_MODE = re.compile(r"^[rwxabt+]{1,3}$")
+
+
+def _https(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
+
+
 class DownloadWithoutIntegrityCheck(TransportRule):
     code = "MLS301"
     summary = "A model or dataset is downloaded without checking it against a known hash"
@@ -139,6 +178,14 @@ class DownloadWithoutIntegrityCheck(TransportRule):
             message=lambda hit: DownloadWithoutIntegrityCheck.message.format(
                 name=hit.name.replace("six.moves.", "").replace("future.moves.", ""))),
         *_hash_rows(CHECKED),
+        Row(keyword_only=True, args=Arg("stream"), when=TRUE, requires=("requests", "httpx"),
+            unless=lambda hit: not _saves_unhashed(hit),
+            message="{name}(stream=True) saves a download to a file without checking a hash: a tampered "
+                    "or swapped model or dataset is used as is; hash the chunks (hashlib) and compare"),
+        Row(method="from_single_file", args=Arg("pretrained_model_link_or_path", 0),
+            when=matches("a URL", _https),
+            message="{name}() downloads a single checkpoint from a URL without checking its hash; "
+                    "download it with a pinned revision or a checked digest first"),
     )
 
 
