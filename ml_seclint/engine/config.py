@@ -35,6 +35,8 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "require-reason": (bool, "report a # noqa / # ml-seclint: ignore that silences a finding "
                              "without a reason as MLS001 (CLI)"),
     "notebooks": (bool, "check Jupyter notebooks (.ipynb) found in directories (default: true)"),
+    "honour-nosec": (bool, "treat Bandit's `# nosec` / `# nosec B301,B614` as suppressions of the "
+                           "equivalent ml-seclint codes (default: false)"),
     "context": (list, "code contexts to report (default: every context but \"vendored\"): "
                       + ", ".join(CONTEXTS)),
     "contexts": (dict, "{context: [globs]}: files that belong to a context, before the path conventions"),
