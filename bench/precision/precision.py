@@ -22,7 +22,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -456,20 +455,30 @@ def context_share_table(comparison: Comparison) -> str:
 
 
 def corpus_table(stats: dict[str, dict]) -> str:
-    lines = ["| package | version | archive | .py files | findings |",
-             "| --- | --- | --- | ---: | ---: |"]
+    lines = ["| package | version | archive | .py files | findings | MLS000 |",
+             "| --- | --- | --- | ---: | ---: | ---: |"]
     for key in sorted(stats):
         s = stats[key]
         lines.append(f"| {s['name']} | {s['version']} | `{s['filename']}` | {s['files']:,} | "
-                     f"{s['findings']} |")
-    files = sum(s["files"] for s in stats.values())
-    findings = sum(s["findings"] for s in stats.values())
-    lines.append(f"| **total** | | | {files:,} | {findings} |")
+                     f"{s['findings']} | {s.get('unchecked', 0)} |")
+    total = {k: sum(s.get(k, 0) for s in stats.values()) for k in ("files", "findings", "unchecked")}
+    lines.append(f"| **total** | | | {total['files']:,} | {total['findings']} | {total['unchecked']} |")
     return "\n".join(lines)
 
 
+def short_message(message: str) -> str:
+    """The message without its trailing guideline/CWE bracket."""
+    return message.split(" [AI guideline", 1)[0].strip()
+
+
 def _finding_line(f: Finding) -> str:
-    return f"{f.package} {f.version} {f.path}:{f.line} {f.code} {f.message}".rstrip()
+    return f"{f.package} {f.version} {f.path}:{f.line} {f.code} {short_message(f.message)}".rstrip()
+
+
+def unchecked_summary(unchecked: Sequence[Finding]) -> list[str]:
+    """MLS000 findings (files a rule could not check) grouped by package and reason."""
+    counts = Counter((f"{f.package} {f.version}", short_message(f.message)[:120]) for f in unchecked)
+    return [f"  {n} x {package}: {reason}" for (package, reason), n in sorted(counts.items())]
 
 
 def render_text(comparison: Comparison, findings: Sequence[Finding]) -> str:
@@ -489,7 +498,7 @@ def render_text(comparison: Comparison, findings: Sequence[Finding]) -> str:
 
 
 def render_markdown(comparison: Comparison, findings: Sequence[Finding], stats: dict[str, dict],
-                    version: str) -> str:
+                    version: str, unchecked: Sequence[Finding] = ()) -> str:
     parts = [
         f"Produced by `python bench/precision/precision.py --write` with {version}.", "",
         "### Corpus", "", corpus_table(stats), "",
@@ -504,6 +513,9 @@ def render_markdown(comparison: Comparison, findings: Sequence[Finding], stats: 
         f"Verdicts that match no finding: {len(comparison.stale)}"
         f" ({sum(v.verdict == 'true' for v in comparison.stale)} of them true).",
     ]
+    if unchecked:
+        parts += ["", f"Files where a rule failed (`MLS000`, not counted above): {len(unchecked)}.", "",
+                  "```", *(line.strip() for line in unchecked_summary(unchecked)), "```"]
     return "\n".join(parts)
 
 
@@ -530,8 +542,8 @@ def write_unjudged_csv(path: Path, unjudged: Sequence[Finding]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS + ("message", "source"))
         for f in unjudged:
-            writer.writerow((f.package, f.version, f.path, f.line, f.code, "", "", f.message,
-                             _source_line(f)))
+            writer.writerow((f.package, f.version, f.path, f.line, f.code, "", "",
+                             short_message(f.message), _source_line(f)))
 
 
 def _source_line(f: Finding) -> str:
@@ -576,13 +588,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         findings.extend(found)
         stats[package.key] = {"name": package.name, "version": package.version,
                               "filename": package.filename,
-                              "files": count_files(SRC_DIR / package.key), "findings": len(found)}
+                              "files": count_files(SRC_DIR / package.key),
+                              "findings": sum(f.code != "MLS000" for f in found),
+                              "unchecked": sum(f.code == "MLS000" for f in found)}
     cannot = [f for f in findings if f.code == "MLS000"]
     findings = [f for f in findings if f.code != "MLS000"]
     comparison = compare(findings, read_verdicts(args.verdicts), [p.name for p in selected])
     print(render_text(comparison, findings))
     if cannot:
-        print(f"(files that could not be checked, MLS000, not counted: {len(cannot)})")
+        print(f"Files a rule could not check (MLS000, not counted above): {len(cannot)}")
+        print("\n".join(unchecked_summary(cannot)))
     if args.unjudged_csv:
         write_unjudged_csv(args.unjudged_csv, comparison.unjudged)
     if args.findings_json:
@@ -590,7 +605,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             [dict(zip(("package", "version", "path", "line", "code"), f.key), message=f.message)
              for f in findings], indent=1))
     if args.write:
-        block = render_markdown(comparison, findings, stats, ml_seclint_version())
+        block = render_markdown(comparison, findings, stats, ml_seclint_version(), cannot)
         PRECISION_MD.write_text(replace_between_markers(PRECISION_MD.read_text(), block))
         print(f"wrote {PRECISION_MD}", file=sys.stderr)
     if args.check and (comparison.unjudged or comparison.stale):
