@@ -227,7 +227,8 @@ def test_download_uses_the_cache_and_checks_the_hash(precision, tmp_path, monkey
 def test_main_with_a_monkeypatched_run(precision, tmp_path, monkeypatch, capsys):
     package = precision.Package("fakepkg", "1.0", "fakepkg-1.0.tar.gz", "0" * 64)
     report = {"findings": [
-        {"path": "fakepkg/core.py", "line": 7, "code": "MLS101", "message": "pickle.loads() [AI guideline 1.3]"},
+        {"path": "fakepkg/core.py", "line": 7, "code": "MLS101",
+         "message": "pickle.loads() [AI guideline 1.3]"},
         {"path": "fakepkg/bad.py", "line": 1, "code": "MLS000", "message": "file could not be checked: x"},
     ]}
     monkeypatch.setattr(precision, "PACKAGES", (package,))
