@@ -21,6 +21,7 @@ MIN_SHA_LENGTH = Option(
 
 
 class RemoteCodeRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1",)
     cwe = (829, 494)
