@@ -10,6 +10,7 @@ from ml_seclint.analysis import dataflow
 from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, defines_method, literal, local_ancestry, qualnames,
                                          string_prefix)
+from ml_seclint.analysis.roundtrip import produced_here
 from ml_seclint.analysis.scopes import Scope, dotted
 from ml_seclint.engine.rows import DEFAULT, FALSE, TRUE, Arg, Hit, Row
 from ml_seclint.engine.rule import Option, Rule
@@ -19,6 +20,7 @@ from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, key
 
 
 class DeserializationRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1", "3.2")
     cwe = (502,)
@@ -28,6 +30,13 @@ class DeserializationRule(Rule):
 
 def _names(modules, attrs) -> frozenset:
     return frozenset(f"{m}.{a}" for m in modules for a in attrs)
+
+
+def own_data(*keywords: str) -> Callable[[Hit], bool]:
+    """A row veto: the loader reads what this code itself just produced (analysis/roundtrip.py):
+    `pickle.loads(pickle.dumps(x))`, a file under a fresh temporary directory, a path the same
+    function writes."""
+    return lambda hit: produced_here(hit.view, keywords)
 
 
 class PickleLoad(DeserializationRule):
@@ -42,8 +51,8 @@ class PickleLoad(DeserializationRule):
     yields_to = ("MLS111",)  # one finding per call: unpickling network data is reported as MLS111
     MODULES = ("pickle", "cPickle", "_pickle")
     UNPICKLERS = _names(MODULES, ("Unpickler",))
-    rows = (Row(_names(MODULES, ("load", "loads"))),
-            Row(UNPICKLERS, message=unpickler_message))
+    rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data")),
+            Row(UNPICKLERS, message=unpickler_message, unless=own_data("file")))
 
     def visit_Call(self, node: cst.Call) -> None:
         """A local subclass of pickle.Unpickler that does not restrict find_class."""
@@ -92,9 +101,10 @@ class TorchLoadUnsafe(DeserializationRule):
     WEIGHTS_ONLY = Arg("weights_only")
     rows = (
         Row(LOADERS, WEIGHTS_ONLY, DEFAULT, fix=_weights_only_true,
-            unless=lambda hit: version_at_least(hit.rule.option("torch-min-version"), (2, 6))),
+            unless=lambda hit: version_at_least(hit.rule.option("torch-min-version"), (2, 6))
+            or produced_here(hit.view, ("f",))),
         Row(LOADERS, WEIGHTS_ONLY, FALSE, message=false_message, severity="critical",
-            fix=_set_weights_only_true),
+            fix=_set_weights_only_true, unless=own_data("f")),
     )
 
 
@@ -106,8 +116,10 @@ class JoblibLoad(DeserializationRule):
                      "skops.io.get_untrusted_types() instead")
     severity = "high"
     rows = (
-        Row({"joblib.load", "joblib.numpy_pickle.load", "sklearn.externals.joblib.load"}),
-        Row({"skops.io.load", "skops.io.loads"}, Arg("trusted", 1), TRUE, message=skops_message),
+        Row({"joblib.load", "joblib.numpy_pickle.load", "sklearn.externals.joblib.load"},
+            unless=own_data("filename")),
+        Row({"skops.io.load", "skops.io.loads"}, Arg("trusted", 1), TRUE, message=skops_message,
+            unless=own_data("file", "data")),
     )
 
 
@@ -126,7 +138,7 @@ class NumpyAllowPickle(DeserializationRule):
     message = "numpy.load(allow_pickle=True) unpickles object arrays and runs any code embedded in the file"
     severity = "high"
     fix_safety = "unsafe"
-    rows = (Row({"numpy.load"}, Arg("allow_pickle", 2), TRUE, fix=_no_pickle),)
+    rows = (Row({"numpy.load"}, Arg("allow_pickle", 2), TRUE, fix=_no_pickle, unless=own_data("file")),)
 
 
 class PandasReadPickle(DeserializationRule):
@@ -135,7 +147,8 @@ class PandasReadPickle(DeserializationRule):
     message = ("{name}() unpickles the file and runs any code embedded in it; use parquet or feather for "
                "data frames")
     severity = "high"
-    rows = (Row({"pandas.read_pickle", "pandas.io.pickle.read_pickle"}),)
+    rows = (Row({"pandas.read_pickle", "pandas.io.pickle.read_pickle"},
+                unless=own_data("filepath_or_buffer")),)
 
 
 class PickleFamilyLoad(DeserializationRule):
@@ -149,8 +162,9 @@ class PickleFamilyLoad(DeserializationRule):
         Row(_names(("dill",), ("load", "loads", "Unpickler", "load_session", "load_module"))
             | _names(("cloudpickle",), ("load", "loads"))
             | _names(("jsonpickle", "jsonpickle.unpickler"), ("decode", "Unpickler"))
-            | _names(("marshal",), ("load", "loads"))),
-        Row(_names(("shelve",), ("open", "DbfilenameShelf", "Shelf")), message=shelve_message),
+            | _names(("marshal",), ("load", "loads")), unless=own_data("file", "str", "data", "bytes", "s")),
+        Row(_names(("shelve",), ("open", "DbfilenameShelf", "Shelf")), message=shelve_message,
+            unless=own_data("filename")),
     )
 
 
@@ -176,6 +190,8 @@ class YamlUnsafeLoad(DeserializationRule):
         names = view.names
         if view.through_partial and not (names & self.LOADS and view.given_here("Loader", 1)):
             return  # the partial was checked where it was made
+        if names & (self.LOADS | self.UNSAFE | self.FULL) and produced_here(view, ("stream",)):
+            return  # yaml.load(yaml.dump(x)): the program's own output
         if names & self.UNSAFE:
             name = min(names & self.UNSAFE)
             self.report(node, f"{name}() constructs arbitrary Python objects from the document",
@@ -276,7 +292,8 @@ class SafetensorsDisabled(DeserializationRule):
     fix_safety = "unsafe"
     # any hub class: the attribute name, or an alias (`load = AutoModel.from_pretrained`)
     rows = (Row(method="from_pretrained", args=Arg("use_safetensors"), when=FALSE,
-                fix=_remove_keyword("remove use_safetensors=False")),)
+                fix=_remove_keyword("remove use_safetensors=False"),
+                unless=own_data("pretrained_model_name_or_path")),)
 
 
 class FrameworkPickleOptIn(DeserializationRule):
@@ -285,7 +302,8 @@ class FrameworkPickleOptIn(DeserializationRule):
     message = ("allow_dangerous_deserialization=True makes the loader unpickle its files: a tampered "
                "index runs code")
     severity = "high"
-    rows = (Row(keyword_only=True, args=Arg("allow_dangerous_deserialization"), when=TRUE),)
+    rows = (Row(keyword_only=True, args=Arg("allow_dangerous_deserialization"), when=TRUE,
+                unless=own_data("folder_path", "path", "persist_directory")),)
 
 
 # -- MLS111 -----------------------------------------------------------------------------------
