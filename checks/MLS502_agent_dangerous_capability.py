@@ -82,3 +82,12 @@ def open_interpreter():
 
 def not_langchain(client):
     client.configure(allow_dangerous_code=False)  # ok: turned off
+
+
+def build_agent(df, allow_dangerous_code=False, **kwargs):
+    """A library function that builds the agent only for callers who opt in."""
+    if not allow_dangerous_code:
+        raise ValueError("pass allow_dangerous_code=True to let the agent run the code the model writes")
+    tools = [PythonAstREPLTool(locals={"df": df})]  # ok: behind the caller's explicit opt-in
+    agent = create_pandas_dataframe_agent(llm, df, **kwargs)  # ok: the caller's allow_dangerous_code decides
+    return agent, tools

@@ -166,6 +166,13 @@ def helper_not_a_tool(command: str) -> str:
     return subprocess.run(command, shell=True, capture_output=True).stdout  # ok: not a tool; callers decide
 
 
+@tool
+def s3_object(uri: str) -> str:
+    """Read an object from S3."""
+    bucket, key = uri.replace("s3://", "").split("/", 1)  # ok: str.replace, not Path.replace
+    return f"{bucket}/{key}"
+
+
 @mcp.resource("config://{section}")
 def config(section: str) -> str:
     return Path("/etc/app/config.d", section).read_text()  # expect: MLS505

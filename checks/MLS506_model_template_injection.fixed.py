@@ -59,6 +59,18 @@ def user_template(template_text, values):
     return ImmutableSandboxedEnvironment().from_string(template_text).render(**values)  # expect: MLS506  (medium: origin unknown)
 
 
+class PromptBuilder:
+    """Renders the prompt templates this package ships."""
+
+    template = "Context:\n{{ context }}\n\nQuestion: {{ question }}"
+
+    def render(self, **values):
+        return Template(self.template).render(**values)  # ok: the class's own template
+
+    def describe(self):
+        return Template(self.render.__doc__ or "").render()  # ok: a docstring
+
+
 def prompts(template_text):
     prompt = PromptTemplate(template=template_text, input_variables=["question"],  # expect: MLS506
                             template_format="jinja2")

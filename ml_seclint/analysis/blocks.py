@@ -19,7 +19,7 @@ def body_of(node: cst.CSTNode) -> Optional[list]:
 def block(suite: Any) -> list:
     """The statements of an indented block or of `if x: a; b` on one line."""
     if isinstance(suite, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=suite.body)]
+        return [suite]  # walked like a SimpleStatementLine: both hold small statements
     return list(getattr(suite, "body", ()))
 
 
@@ -29,7 +29,7 @@ def always_exits(suite: Any) -> bool:
     if not statements:
         return False
     last = statements[-1]
-    if isinstance(last, cst.SimpleStatementLine):
+    if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
         return any(isinstance(s, (cst.Return, cst.Raise, cst.Continue, cst.Break)) for s in last.body)
     if isinstance(last, cst.If) and last.orelse is not None and not isinstance(last.orelse, cst.If):
         return always_exits(last.body) and always_exits(last.orelse.body)
@@ -42,12 +42,12 @@ def all_statements(body: Iterable[cst.CSTNode]) -> Iterable[cst.CSTNode]:
     pending = list(body)
     while pending:
         stmt = pending.pop()
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             yield from stmt.body
             continue
         yield stmt
         if isinstance(stmt, cst.BaseCompoundStatement):
-            pending.extend(block(stmt.body))
+            pending.extend(block(getattr(stmt, "body", None)))  # a match statement has only cases
             for attr in ("orelse", "finalbody"):
                 extra = getattr(stmt, attr, None)
                 if isinstance(extra, cst.If):

@@ -41,7 +41,7 @@ from ml_seclint.analysis.blocks import all_statements, body_of
 from ml_seclint.analysis.function_flow import SUMMARY_DEPTH, FunctionFlow
 from ml_seclint.analysis.members import annotation_names, class_attributes, enclosing_class, is_self, safe_annotation
 from ml_seclint.analysis.resolve import constant, local_ancestry, qualnames
-from ml_seclint.analysis.scopes import ASSIGN, IMPORT, PARAM, Scope, dotted
+from ml_seclint.analysis.scopes import ASSIGN, DEF, IMPORT, PARAM, Scope, dotted
 from ml_seclint.analysis.taint import (Flow, Obj, Origin, Result, Summary, Value, describe, method_obj, pipe,
                                        short_name)
 
@@ -56,6 +56,8 @@ class FileDataflow:
         self.module = module
         self.scopes: dict[int, Scope] = {}
         self.terminals: dict[int, set[str]] = {}
+        self.calls: dict[int, list[cst.Call]] = {}  # per scope: the calls that may be sources
+        self.wanted: set[str] = set()  # the origin kinds the file's rules report
         self.tool_seeds: dict[int, dict[str, Value]] = {}
         self._last_call: Optional[cst.Call] = None
         self._seen_functions: set[int] = set()
@@ -66,6 +68,8 @@ class FileDataflow:
         self._class_attrs: dict[int, dict[str, list]] = {}
         self._static: dict[int, Optional[Obj]] = {}
         self._texts: dict[int, Optional[Value]] = {}
+        self._with_items: dict[int, dict[int, cst.BaseExpression]] = {}
+        self._returns: dict[int, Optional[Obj]] = {}
         self._imports: Optional[frozenset[str]] = None
         option = settings.option if settings is not None else (lambda name: None)
         self.extra_sources = frozenset(option("llm-sources") or ())
@@ -85,6 +89,13 @@ class FileDataflow:
             key = id(scope.node)
             self.scopes.setdefault(key, scope)
             self.terminals.setdefault(key, set()).add(name)
+            if name in self.source_terminals or isinstance(func, cst.Name):
+                self.calls.setdefault(key, []).append(node)
+
+    def want(self, *kinds: str) -> "FileDataflow":
+        """Declare the origin kinds a rule reports (only those sources make a function worth walking)."""
+        self.wanted.update(kinds)
+        return self
 
     def note_function(self, node: cst.FunctionDef, scope: Scope) -> None:
         """`scope` is the function's own scope."""
@@ -114,16 +125,23 @@ class FileDataflow:
         return found
 
     def _candidates(self) -> list[Scope]:
+        """The scopes worth walking: those holding a source of a wanted kind (confirmed without
+        walking: a known source function, a method of a tracked object, a tool, a network read),
+        then the callers of those that are functions (their results may be model output)."""
         chosen: dict[int, Scope] = {}
+        imports = self.imports() if api.NETWORK in self.wanted else frozenset()
         for key, names in self.terminals.items():
             scope = self.scopes[key]
             if scope.kind == "class" or isinstance(scope.node, cst.Lambda):
                 continue
-            if names & self.source_terminals or names & _NETWORK_TERMINALS or self._calls_model_object(scope, names):
+            if api.MODEL in self.wanted and any(self._maybe_source(call, scope) for call in self.calls.get(key, ())):
                 chosen[key] = scope
-        for key in self.tool_seeds:
-            chosen[key] = self.scopes[key]
-        for _ in range(SUMMARY_DEPTH):  # callers of helpers that may return model output
+            elif api.NETWORK in self.wanted and _maybe_network(names, imports):
+                chosen[key] = scope
+        if api.TOOL in self.wanted:
+            for key in self.tool_seeds:
+                chosen[key] = self.scopes[key]
+        for _ in range(SUMMARY_DEPTH):  # callers of helpers that may return untrusted data
             helpers = {s.node.name.value for s in chosen.values() if isinstance(s.node, cst.FunctionDef)}
             for key, names in self.terminals.items():
                 scope = self.scopes[key]
@@ -133,16 +151,21 @@ class FileDataflow:
         order = {key: number for number, key in enumerate(self.scopes)}
         return sorted(chosen.values(), key=lambda s: order[id(s.node)])
 
-    def _calls_model_object(self, scope: Scope, names: set[str]) -> bool:
-        """`pipe(prompt)` where `pipe = pipeline(...)`: a call of a name bound to a callable model."""
-        for name in names:
-            owner, bindings = scope.lookup(name)
-            for binding in bindings:
-                value = binding.value if binding.kind == ASSIGN else None
-                if isinstance(value, cst.Call) and owner is not None:
-                    obj = self.static_obj(value, owner)
-                    if obj is not None and obj.kind.callable and not obj.path:
-                        return True
+    def _maybe_source(self, call: cst.Call, scope: Scope) -> bool:
+        """`call` can be model output, judged from the bindings alone (no walk): a source
+        function, an output method of a tracked object, a call of a callable model."""
+        func = call.func
+        if qualnames(func, scope) & (api.SOURCE_FUNCTIONS | self.extra_sources):
+            return True
+        if isinstance(func, cst.Attribute):
+            base = self.static_obj(func.value, scope)
+            if base is None:
+                return False
+            path = f"{base.path}.{func.attr.value}" if base.path else func.attr.value
+            return path in base.kind.outputs or base.kind.anything
+        if isinstance(func, cst.Name):
+            obj = self.static_obj(func, scope)
+            return obj is not None and obj.kind.callable and not obj.path
         return False
 
     # -- tools -----------------------------------------------------------------------------
@@ -237,6 +260,8 @@ class FileDataflow:
                 base = self.static_obj(expr.func.value, scope, depth + 1)
                 if base is not None:
                     return method_obj(base, expr.func.attr.value)
+            elif isinstance(expr.func, cst.Name) and not names:
+                return self._factory(expr.func, scope, depth)
             return None
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
             left = self.static_obj(expr.left, scope, depth + 1)
@@ -271,15 +296,34 @@ class FileDataflow:
             return base.attr(expr.attr.value) if base is not None else None
         return None
 
+    def _factory(self, name: cst.Name, scope: Scope, depth: int) -> Optional[Obj]:
+        """`llm = make_llm()`: what a function of this module returns, if a tracked object."""
+        owner, bindings = scope.lookup(name.value)
+        if owner is None or len(bindings) != 1 or bindings[0].kind != DEF or depth > 3:
+            return None
+        definition = bindings[0].node
+        key = id(definition)
+        if key not in self._returns:
+            self._returns[key] = None  # recursion
+            inner = Scope(definition, owner)
+            found = None
+            for stmt in all_statements(body_of(definition) or ()):
+                if isinstance(stmt, cst.Return) and stmt.value is not None:
+                    found = self.static_obj(stmt.value, inner, depth + 1)
+                    if found is not None:
+                        break
+            self._returns[key] = found
+        return self._returns[key]
+
     def _with_obj(self, binding: Any, owner: Scope, depth: int) -> Optional[Obj]:
         """`with OpenAI() as client:` / `async with aiohttp.ClientSession() as s:`."""
-        node = binding.node
-        for stmt in all_statements(body_of(owner.node)):
-            if isinstance(stmt, cst.With):
-                for item in stmt.items:
-                    if item.asname is not None and item.asname.name is node:
-                        return self.static_obj(item.item, owner, depth + 1)
-        return None
+        index = self._with_items.get(id(owner.node))
+        if index is None:
+            index = self._with_items[id(owner.node)] = {
+                id(item.asname.name): item.item for stmt in all_statements(body_of(owner.node) or ())
+                if isinstance(stmt, cst.With) for item in stmt.items if item.asname is not None}
+        item = index.get(id(binding.node))
+        return self.static_obj(item, owner, depth + 1) if item is not None else None
 
     def constant_text(self, name: cst.Name, scope: Scope) -> Optional[Value]:
         """An outer name bound once to text built from literals (`textwrap.dedent(...)` of a
@@ -351,7 +395,15 @@ class FileDataflow:
         return summary
 
 
-_NETWORK_TERMINALS = api.RECEIVE_METHODS | {"loads", "load", "Unpickler", "get_data", "body"}
+_WEB = frozenset({"flask", "starlette", "fastapi", "aiohttp"})
+
+
+def _maybe_network(names: set[str], imports: frozenset) -> bool:
+    """A scope that receives from a socket, or unpickles in a module of a web framework."""
+    if not imports & api.NETWORK_LIBRARIES:
+        return False
+    return bool(names & api.RECEIVE_METHODS or names & {"get_data", "body"}
+                or (names & {"loads", "load", "Unpickler"} and imports & _WEB))
 
 
 def for_file(ctx: Any) -> FileDataflow:

@@ -63,7 +63,7 @@ class FunctionFlow:
         self._stack.append([block(suite), 0, on_exit])
 
     def _statement(self, stmt: cst.CSTNode) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             for small in stmt.body:
                 self._small(small)
         elif isinstance(stmt, cst.If):
@@ -355,6 +355,8 @@ class FunctionFlow:
             return EMPTY
         if attr == "name":  # Path(x).name: the last part only
             return Value(clean(base.taint, frozenset({api.PATH})))
+        if base.obj is _PATH_OBJ and attr == "parent":
+            return Value(base.taint, obj=_PATH_OBJ)
         return Value(base.taint)
 
     def _subscript(self, expr: cst.Subscript) -> Value:
@@ -415,6 +417,8 @@ class FunctionFlow:
     def _method(self, node: cst.Call, func: cst.Attribute, receiver: Value, args: list) -> Optional[Value]:
         method = func.attr.value
         obj = receiver.obj
+        if obj is not None and obj.kind is _PATH:
+            return self._path_method(node, method, receiver, args)
         if obj is not None:
             kind = obj.kind
             if kind.anything:
@@ -425,7 +429,7 @@ class FunctionFlow:
             sink = kind.sinks.get(path)
             if sink is not None:
                 self._sink(node, sink.kind, self._arg(args, sink.keyword, sink.position),
-                           f"{describe(func)}()", obj=obj)
+                           f"{describe(func)}()", obj=obj, expr=self._arg_expr(node, sink.keyword, sink.position))
                 return EMPTY
             if path in kind.derived:
                 return Value(obj=Obj(api.KINDS[kind.derived[path]], node=node))
@@ -436,12 +440,6 @@ class FunctionFlow:
             return EMPTY
         if receiver.taint:
             if method in api.CLEAN_METHODS:
-                return EMPTY
-            if method in api.RESOLVER_METHODS:
-                return Value(clean(receiver.taint, frozenset({api.RESOLVED})) if method == "resolve"
-                             else receiver.taint)
-            if method in api.PATH_METHODS:
-                self._sink(node, api.PATH, receiver, f"Path.{method}()")
                 return EMPTY
             if method == "get" and args and literal_str(args[0][0].value, self.scope) in api.TEMPLATE_NAMES:
                 return self._template_origin(node, args[0][0].value)
@@ -474,6 +472,19 @@ class FunctionFlow:
             return Value(head=_apply_str(receiver.head, method) if not args else "", full=not args)
         return None
 
+    def _path_method(self, node: cst.Call, method: str, receiver: Value, args: list) -> Value:
+        """A method of a pathlib path: a file operation is a PATH sink of the path itself."""
+        if method in api.PATH_METHODS:
+            self._sink(node, api.PATH, receiver, f"Path.{method}()")
+            return EMPTY
+        if method in api.CLEAN_METHODS:
+            return EMPTY
+        if method == "resolve":
+            return Value(clean(receiver.taint, frozenset({api.RESOLVED})), obj=receiver.obj)
+        if method in api.PATH_RESULTS:  # joinpath, with_name, ...: still a path
+            return Value(taint_only(receiver, *(v for _, v in args)).taint, obj=receiver.obj)
+        return Value(receiver.taint)  # as_posix(), read of a name, ...: text
+
     def _function(self, node: cst.Call, names: frozenset, args: list) -> Optional[Value]:
         if names & (api.SOURCE_FUNCTIONS | self.state.extra_sources):
             return self._source(node, api.MODEL)
@@ -487,6 +498,8 @@ class FunctionFlow:
                 return Value(clean(taint_only(*(v for _, v in args)).taint, kinds))
             if name in api.RESOLVERS:
                 return Value(clean(taint_only(*(v for _, v in args)).taint, frozenset({api.RESOLVED})))
+            if name in api.PATH_TYPES:
+                return Value(taint_only(*(v for _, v in args)).taint, obj=_PATH_OBJ)
             if name in api.PROPAGATORS:
                 spec = api.PROPAGATORS[name]
                 values = [v for _, v in args] if spec is None else \
@@ -689,6 +702,8 @@ class FunctionFlow:
             obj = pipe(left.obj, right.obj)
             if obj is not None:
                 return Value(obj=obj)
+        if isinstance(expr.operator, cst.Divide) and (left.obj is _PATH_OBJ or right.obj is _PATH_OBJ):
+            return Value(union(left.taint, right.taint), obj=_PATH_OBJ)  # root / name
         if isinstance(expr.operator, cst.Add):
             return concat(left, right)
         if isinstance(expr.operator, cst.Modulo):
@@ -771,6 +786,8 @@ _EXPRESSIONS: dict[type, Callable[[FunctionFlow, Any], Value]] = {
     cst.Integer: FunctionFlow._number, cst.Float: FunctionFlow._number, cst.Imaginary: FunctionFlow._number,
 }
 
+_PATH = api.KINDS["path"]
+_PATH_OBJ = Obj(_PATH)  # one object: compared with `is`
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold"})
 
 

@@ -128,6 +128,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                                 "request": Sink(URL, "url", 1)}),
     Kind("jinja environment", sinks={"from_string": Sink(TEMPLATE_SINK, "source")}),
     Kind("sandboxed environment"),
+    Kind("path"),  # a pathlib path: its file operations are sinks of the path itself
     Kind("http request", source=NETWORK, anything=True),
 )}
 
@@ -374,6 +375,10 @@ SHELLS = _f("sh", "bash", "zsh", "dash", "ksh", "/bin/sh", "/bin/bash", "/bin/zs
 INTERPRETERS = _f("python", "python3", "node", "perl", "ruby", "deno")
 COMMAND_FLAGS = _f("-c", "/c", "/C", "-Command", "-command", "-e", "--eval", "-lc")
 
+#: pathlib classes: their objects carry the taint of the parts they were built from
+PATH_TYPES = _names(("pathlib",), ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath"))
+#: methods of a path object that return another path
+PATH_RESULTS = _f("joinpath", "with_name", "with_suffix", "with_stem", "absolute", "expanduser", "relative_to")
 #: methods on a path object (pathlib) that read, write or remove what it names
 PATH_METHODS = _f("read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rmdir", "mkdir",
                   "touch", "rename", "replace", "iterdir", "glob", "rglob", "symlink_to", "hardlink_to",
@@ -405,8 +410,6 @@ PROPAGATORS: dict[str, Optional[tuple]] = {
     **{n: (1, "repl", 2, "string") for n in _names(("re",), ("sub", "subn"))},
     **{n: None for n in _names(("os.path",), ("join", "expanduser", "expandvars", "dirname", "splitext",
                                               "split"))},
-    **{n: None for n in _names(("pathlib",), ("Path", "PurePath", "PosixPath", "WindowsPath",
-                                              "PurePosixPath"))},
     **{n: None for n in ("urllib.parse.urljoin", "posixpath.join", "ntpath.join")},
 }
 #: callables whose result is a resolved path (see RESOLVED)

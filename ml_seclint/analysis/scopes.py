@@ -234,7 +234,7 @@ def _globals_declared(module: cst.Module) -> set[str]:
 
 
 def _blocks(stmt: cst.BaseCompoundStatement) -> list:
-    blocks = [stmt.body]
+    blocks = [stmt.body] if not isinstance(stmt, cst.Match) else []  # a match has only cases
     for attr in ("orelse", "finalbody"):
         extra = getattr(stmt, attr, None)
         if isinstance(extra, cst.If):

@@ -348,14 +348,15 @@ class NetworkPickle(DeserializationRule):
     WHERE = {ALL: "; the socket is bound to all interfaces", UNKNOWN_ADDRESS: "",
              LOCAL: "; the socket is local (ipc://, inproc:// or loopback), so only local processes can send"}
     triggers = (("recv_pyobj",), ("rpyc",), ("Listener", "multiprocessing"),
-                (AnyWord("loads", "load", "Unpickler"),
-                 AnyWord("recv", "receive_bytes", "request", "get_data", "body", "websocket")))
+                (AnyWord("pickle", "dill"), AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi",
+                                                    "aiohttp", "recv")))
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.addresses: dict[str, list[str]] = {}  # socket text -> exposures of its bind/connect calls
         self.accepted: dict[str, str] = {}  # `conn` -> the listening socket it came from
         self.pyobj: list[tuple[cst.Call, Optional[str]]] = []  # recv_pyobj() calls and their sockets
+        dataflow.for_file(ctx).want(api.NETWORK)
 
     def visit_Call(self, node: cst.Call) -> None:
         dataflow.for_file(self.ctx).note_call(node, self.ctx.scope)

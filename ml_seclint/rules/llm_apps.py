@@ -1,6 +1,7 @@
 """MLS5xx: LLM applications and agents (model output and tool parameters are untrusted)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 import libcst as cst
@@ -8,8 +9,8 @@ import libcst as cst
 from ml_seclint.analysis import dataflow
 from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.objects import created_by
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, dict_items, literal, qualnames
-from ml_seclint.analysis.scopes import Scope
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant, dict_items, literal, qualnames
+from ml_seclint.analysis.scopes import ASSIGN, PARAM, Scope
 from ml_seclint.engine.rows import DEFAULT, TRUE, Arg, Hit, Row, given, matches
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import AnyWord
@@ -29,12 +30,23 @@ TOOL_DECORATORS = Option(
     "Qualified names of your own decorators that register agent tools (e.g. \"myagents.register_tool\"): "
     "the parameters of the functions they decorate are model-chosen, like those of @tool.")
 
-#: words one of which a file must contain for model output to be possible
-SOURCE_WORDS = ("openai", "anthropic", "litellm", "ollama", "langchain", "langgraph", "llama_index", "vllm",
-                "pipeline", "genai", "generativeai", "vertexai", "mistralai", "cohere", "groq", "together",
-                "llama_cpp", "huggingface_hub", "smolagents", "crewai", "autogen", "agents", "dspy",
-                "instructor", "pydantic_ai", "from_pretrained")
-TOOL_WORDS = ("tool", "kernel_function", "BaseTool", "FastMCP", "Server")
+#: a source library imported: without one, no call of the file can be a known source (qualified
+#: names resolve only through imports)
+SOURCE_IMPORT = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:openai|anthropic|litellm|ollama|langchain\w*|langgraph|llama_index|vllm|"
+    r"transformers|google\.genai|google\.generativeai|vertexai|mistralai|cohere|groq|together|llama_cpp|"
+    r"huggingface_hub|smolagents|crewai\w*|autogen\w*|agents|dspy|instructor|pydantic_ai)\b", re.M)
+#: a tool decorator or tool base class in use
+TOOL_USE = re.compile(r"@[ \t]*(?:[\w.]+\.)?(?:tool|function_tool|kernel_function|call_tool|resource|tool_plain)\b"
+                      r"|\bBaseTool\b|\(\s*Tool\s*\)")
+#: calls that run code or commands (the builtins only when not called as a method: `model.eval()`)
+CODE_SINK_USE = re.compile(r"(?<![.\w])(?:eval|exec|compile)\s*\(|\bsubprocess\b|\b(?:system|popen|getoutput)\s*\("
+                           r"|\bos\.(?:exec|spawn)|\bnumexpr\b|\bsympy\b|\bpandas\b|\bPythonREPL\b|\bpty\b"
+                           r"|create_subprocess_shell")
+SQL_SINK_USE = re.compile(r"\bexecute(?:many|script)?\s*\(|\bsqlalchemy\b|\bread_sql|\bduckdb\b|\bSQLDatabase\b"
+                          r"|\bneo4j\b|\bNeo4jGraph\b|\.raw\s*\(|(?i:\bcypher\b)")
+TOOL_SINK_USE = re.compile(CODE_SINK_USE.pattern + r"|(?<![.\w])open\s*\(|\bPath\b|\bshutil\b|\bos\.|\brequests\b"
+                           r"|\bhttpx\b|\burllib\b|\baiohttp\b|\bsend_file\b|\bFileResponse\b")
 
 
 def _words_of(names) -> tuple:
@@ -80,12 +92,15 @@ class _FlowRule(LlmRule):
 
     @classmethod
     def triggers_for(cls, settings: Any) -> tuple:
-        extra = _words_of((settings.option("llm-sources") or ()) + tuple(settings.option("tool-decorators") or ()))
+        """A configured source or tool decorator stands in for the source libraries."""
+        extra = _words_of((*(settings.option("llm-sources") or ()), *(settings.option("tool-decorators") or ())))
         if not extra:
             return cls.triggers
-        sinks = next((entry[1] for entry in cls.triggers if isinstance(entry, tuple) and len(entry) == 2
-                      and isinstance(entry[1], AnyWord)), None)
-        return (*cls.triggers, (AnyWord(*extra), sinks)) if sinks is not None else cls.triggers
+        return (*cls.triggers, (AnyWord(*extra), cls.triggers[0][1]))
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        dataflow.for_file(ctx).want(*self.ORIGINS)
 
     def visit_Call(self, node: cst.Call) -> None:
         dataflow.for_file(self.ctx).note_call(node, self.ctx.scope)
@@ -117,10 +132,6 @@ def _through(flow: dataflow.Flow, places: _Places) -> str:
 
 # -- MLS501 ---------------------------------------------------------------------------------------
 
-_CODE_SINK_WORDS = ("eval", "exec", "compile", "system", "popen", "subprocess", "numexpr", "sympify",
-                    "parse_expr", "query", "PythonREPL", "getoutput", "spawn", "pty")
-
-
 class LlmOutputCodeExecution(_FlowRule):
     code = "MLS501"
     summary = "Model output reaches eval/exec, a shell or another code interpreter"
@@ -130,7 +141,7 @@ class LlmOutputCodeExecution(_FlowRule):
     atlas = ("AML.T0051", "AML.T0050")
     ORIGINS = frozenset({api.MODEL})
     SINK_KINDS = frozenset({api.CODE, api.SHELL, api.ARGV})
-    triggers = ((AnyWord(*SOURCE_WORDS), AnyWord(*_CODE_SINK_WORDS)),)
+    triggers = ((SOURCE_IMPORT, CODE_SINK_USE),)
     HOW = {api.CODE: "", api.SHELL: " in a shell", api.ARGV: " as the program to start"}
 
     def flow_message(self, flow: dataflow.Flow, places: _Places) -> str:
@@ -174,8 +185,7 @@ class LlmOutputSqlInjection(_FlowRule):
     secondary_guidelines = ("3.1",)
     ORIGINS = frozenset({api.MODEL})
     SINK_KINDS = frozenset({api.SQL})
-    triggers = ((AnyWord(*SOURCE_WORDS), AnyWord("execute", "text", "sql", "SQL", "raw", "run", "query",
-                                                  "cypher", "Cypher", "neo4j")),)
+    triggers = ((SOURCE_IMPORT, SQL_SINK_USE),)
     rows = (Row(_sql_chains(), message=lambda hit: LlmOutputSqlInjection.chain_message.format(name=dataflow.short_name(hit.name)),
                 severity="low"),)
 
@@ -203,10 +213,7 @@ class AgentToolParamInjection(_FlowRule):
     yields_to = ("MLS501",)  # one finding per call: model output reaching the same sink wins
     ORIGINS = frozenset({api.TOOL})
     SINK_KINDS = frozenset({api.CODE, api.SHELL, api.ARGV, api.PATH, api.URL})
-    triggers = ((AnyWord(*TOOL_WORDS), AnyWord("subprocess", "system", "popen", "eval", "exec", "open", "Path",
-                                               "shutil", "remove", "unlink", "rmdir", "listdir", "requests",
-                                               "httpx", "urlopen", "urllib", "aiohttp", "send_file",
-                                               "FileResponse", "spawn", "getoutput", "walk", "scandir")),)
+    triggers = ((TOOL_USE, TOOL_SINK_USE),)
     HOW = {api.CODE: "runs {source} as code", api.SHELL: "runs {source} in a shell",
            api.ARGV: "starts the program named by {source}", api.PATH: "uses {source} as a file path",
            api.URL: "fetches a URL whose host comes from {source}"}
@@ -277,7 +284,10 @@ class ModelTemplateInjection(LlmRule):
                 text = f"compiles a template built {source}"
             severity = "medium" if prompt else "high"
         else:
-            text = "compiles a template that is not a literal"
+            param = _parameter_root(hit.expr, scope) if hit.expr is not None else None
+            if param is None:
+                return  # the library's own text (self.template, a docstring, a file it ships): not reported
+            text = f"compiles a template its caller passes in (parameter '{param}')"
             severity = "low" if prompt else "medium"
         if prompt:
             message = (f"{hit.label} with template_format=\"jinja2\" {text}: LangChain renders it in jinja2's "
@@ -311,6 +321,42 @@ class ModelTemplateInjection(LlmRule):
                            args=[node.args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
             return Fix(title, UNSAFE, {node: new}, imports=imports, unused_imports=_imported_as(node.func, "Template"))
         return None
+
+
+def _parameter_root(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
+    """The parameter a template comes from (`template`, `config.template`, `t = cfg["tpl"]; ... t`),
+    or None; `self`/`cls` do not count (the object's own fields)."""
+    for _ in range(6):
+        expr, scope = constant(expr, scope)
+        root = expr
+        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+            if isinstance(root, cst.Call):
+                if not isinstance(root.func, cst.Attribute):  # str(x), textwrap.dedent(x)
+                    root = root.args[0].value if root.args else root.func
+                    continue
+                root = root.func
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return None
+        owner, bindings = scope.lookup(root.value)
+        if owner is not scope or not bindings:
+            return None
+        if all(b.kind == PARAM for b in bindings):
+            first = _first_param(scope)
+            return None if root.value == first and scope.parent is not None and scope.parent.kind == "class" \
+                else root.value
+        if len(bindings) != 1 or bindings[0].kind != ASSIGN or root is expr:
+            return None
+        expr = root
+    return None
+
+
+def _first_param(scope: Scope) -> Optional[str]:
+    node = scope.node
+    if isinstance(node, cst.FunctionDef):
+        params = [*node.params.posonly_params, *node.params.params]
+        return params[0].name.value if params else None
+    return None
 
 
 def _imported_as(func: cst.BaseExpression, name: str) -> tuple:
@@ -374,6 +420,12 @@ def _code_execution_on(hit: Hit) -> bool:
     return hit.view.value("allow_code_execution") is True
 
 
+def _delegated(hit: Hit) -> bool:
+    """`create_pandas_dataframe_agent(llm, df, allow_dangerous_code=...)`: the flag decides (True is
+    reported by its own row, False refuses to build the agent, **kwargs leaves it to the caller)."""
+    return hit.view.value("allow_dangerous_code") is not MISSING
+
+
 class AgentDangerousCapability(LlmRule):
     code = "MLS502"
     summary = "An agent or chain is given a capability that runs code, commands or requests the model chooses"
@@ -383,6 +435,7 @@ class AgentDangerousCapability(LlmRule):
     cwe = (94, 78, 250)
     owasp = ("LLM06:2025",)
     atlas = ("AML.T0053", "AML.T0051")
+    honours_opt_in = True  # `if not allow_dangerous_code: raise` before building the tool: the caller opted in
     tool_message = ("{name}() lets the agent run any Python or shell command the model writes, in this process; "
                     "use a sandboxed executor (a container or a remote interpreter)")
     chain_message = ("{name}() runs Python the model writes (its filters have been bypassed: CVE-2023-36258, "
@@ -404,7 +457,8 @@ class AgentDangerousCapability(LlmRule):
         Row(_PAL | {f"{c}.{m}" for c in _PAL for m in ("from_llm", "from_math_prompt", "from_colored_object_prompt")},
             message=_short(chain_message)),
         Row(_qn(_PANDAS_AGENTS, ("create_pandas_dataframe_agent", "create_python_agent", "create_csv_agent",
-                                 "create_spark_dataframe_agent")), message=_short(agent_message)),
+                                 "create_spark_dataframe_agent")), message=_short(agent_message),
+            unless=_delegated),
         Row(_PANDAS_QE, message=_short(engine_message)),
         Row(_qn(("llama_index.tools.code_interpreter", "llama_index.tools.code_interpreter.base"),
                 ("CodeInterpreterToolSpec",)),

@@ -72,8 +72,7 @@ class LlmDebugLogging(Rule):
         Row({"os.environ.update", "os.environ.setdefault", "os.putenv"}, message=_env_debug,
             fix=_remove_statement, requires=tuple(DEBUG_VARIABLES)),
     )
-    triggers = ("set_verbose", "LITELLM_LOG", "OPENAI_LOG", ("langchain", "debug"), ("langchain", "verbose"),
-                ("openai", "log"))
+    triggers = ("set_verbose", "LITELLM_LOG", "OPENAI_LOG", "langchain.debug", "langchain.verbose", "openai.log")
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
