@@ -94,3 +94,8 @@ def not_model_output(cursor, customer):
     cursor.execute("SELECT * FROM orders")  # ok: a literal query
     agent = object()
     cursor.execute(agent.invoke(customer))  # ok: an object of unknown class is no source
+
+
+def make_sql_chain(database, **kwargs):
+    """A factory: its caller chose the chain and is where the finding belongs."""
+    return SQLDatabaseChain.from_llm(llm, database, **kwargs)  # ok: forwards the caller's arguments

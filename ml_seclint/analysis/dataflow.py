@@ -385,12 +385,11 @@ class FileDataflow:
         result = FunctionFlow(self, scope, depth, seeds).run()
         summary = Summary(params, result.returns, method=method)
         for flow in result.flows:
-            if flow.origin.kind == api.PARAM and flow.inner is None:
-                safe = frozenset()
-                for hit in result.hits:
-                    if hit.node is flow.sink:
-                        safe = next((c for o, c in hit.value.taint if o is flow.origin), frozenset())
-                summary.sinks.append((flow.origin.param or "", flow.kind, safe, flow.sink, flow.label))
+            if flow.origin.kind != api.PARAM:
+                continue  # the helper's own sources: reported when the helper itself is walked
+            # the sink the parameter reaches: this helper's own, or the one of a helper it calls
+            sink, label = flow.inner if flow.inner is not None else (flow.sink, flow.label)
+            summary.sinks.append((flow.origin.param or "", flow.kind, frozenset(), sink, label))
         self._summaries[key] = summary
         return summary
 

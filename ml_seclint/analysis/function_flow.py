@@ -21,7 +21,7 @@ from ml_seclint.analysis.taint import (EMPTY, Flow, Obj, Result, SinkHit, Taint,
 if TYPE_CHECKING:  # pragma: no cover
     from ml_seclint.analysis.dataflow import FileDataflow
 
-SUMMARY_DEPTH = 1
+SUMMARY_DEPTH = 2
 _MAX_EXPR_DEPTH = 60
 
 

@@ -13,7 +13,7 @@ from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant, dict_items, 
 from ml_seclint.analysis.scopes import ASSIGN, PARAM, Scope
 from ml_seclint.engine.rows import DEFAULT, TRUE, Arg, Hit, Row, given, matches
 from ml_seclint.engine.rule import Option, Rule
-from ml_seclint.engine.triggers import AnyWord
+from ml_seclint.engine.triggers import AnyWord, CodeWord
 from ml_seclint.fix.fixes import UNSAFE, Fix
 from ml_seclint.rules.transport import imported_libraries
 
@@ -36,21 +36,71 @@ SOURCE_IMPORT = re.compile(
     r"^[ \t]*(?:from|import)[ \t]+(?:openai|anthropic|litellm|ollama|langchain\w*|langgraph|llama_index|vllm|"
     r"transformers|google\.genai|google\.generativeai|vertexai|mistralai|cohere|groq|together|llama_cpp|"
     r"huggingface_hub|smolagents|crewai\w*|autogen\w*|agents|dspy|instructor|pydantic_ai)\b", re.M)
+class Uses:
+    """A prefilter test: one of `plain` occurs, or one of `builtins` is called as a function (not as
+    a method: `eval(` but not `model.eval(`). Plain substring tests: a regex over every file costs
+    more than the rest of the prefilter."""
+
+    __slots__ = ("plain", "builtins", "gate")
+
+    def __init__(self, plain: tuple = (), builtins: tuple = (), gate: tuple = ()) -> None:
+        self.plain = plain
+        self.builtins = tuple(f"{name}(" for name in builtins)
+        self.gate = gate  # substrings one of which every match contains: tested first
+
+    def __repr__(self) -> str:
+        return f"Uses({self.plain!r}, {self.builtins!r})"
+
+    def __hash__(self) -> int:
+        return hash((Uses, self.plain, self.builtins))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Uses) and (other.plain, other.builtins) == (self.plain, self.builtins)
+
+    def search(self, text: str) -> Optional[int]:
+        if self.gate and not any(word in text for word in self.gate):
+            return None
+        for word in self.plain:
+            index = text.find(word)
+            if index >= 0:
+                return index
+        for call in self.builtins:
+            index = text.find(call)
+            while index >= 0:
+                before = text[index - 1] if index else " "
+                if not (before.isalnum() or before in "._"):
+                    return index
+                index = text.find(call, index + 1)
+        return None
+
+
 #: a tool decorator or tool base class in use
-TOOL_USE = re.compile(r"@[ \t]*(?:[\w.]+\.)?(?:tool|function_tool|kernel_function|call_tool|resource|tool_plain)\b"
-                      r"|\bBaseTool\b|\(\s*Tool\s*\)")
+TOOL_USE = Uses(("@tool", ".tool(", ".tool\n", ".tool\r", ".resource(", "BaseTool", "(Tool)", "kernel_function",
+                 "function_tool", "call_tool", "tool_plain"), gate=("tool", "Tool", "resource", "kernel_function"))
+_CODE_PLAIN = ("subprocess", "system(", "popen(", "getoutput", "os.exec", "os.spawn", "numexpr", "sympy",
+               "pandas", "PythonREPL", "import pty", "pty.spawn", "create_subprocess_shell")
 #: calls that run code or commands (the builtins only when not called as a method: `model.eval()`)
-CODE_SINK_USE = re.compile(r"(?<![.\w])(?:eval|exec|compile)\s*\(|\bsubprocess\b|\b(?:system|popen|getoutput)\s*\("
-                           r"|\bos\.(?:exec|spawn)|\bnumexpr\b|\bsympy\b|\bpandas\b|\bPythonREPL\b|\bpty\b"
-                           r"|create_subprocess_shell")
-SQL_SINK_USE = re.compile(r"\bexecute(?:many|script)?\s*\(|\bsqlalchemy\b|\bread_sql|\bduckdb\b|\bSQLDatabase\b"
-                          r"|\bneo4j\b|\bNeo4jGraph\b|\.raw\s*\(|(?i:\bcypher\b)")
-TOOL_SINK_USE = re.compile(CODE_SINK_USE.pattern + r"|(?<![.\w])open\s*\(|\bPath\b|\bshutil\b|\bos\.|\brequests\b"
-                           r"|\bhttpx\b|\burllib\b|\baiohttp\b|\bsend_file\b|\bFileResponse\b")
+CODE_SINK_USE = Uses(_CODE_PLAIN, ("eval", "exec", "compile"))
+SQL_SINK_USE = Uses(("execute(", "executemany(", "executescript(", "sqlalchemy", "read_sql", "duckdb", "SQLDatabase",
+                     "neo4j", "Neo4j", ".raw(", "cypher", "Cypher"))
+TOOL_SINK_USE = Uses((*_CODE_PLAIN, "Path", "shutil", "os.", "requests", "httpx", "urllib", "aiohttp", "send_file",
+                      "FileResponse"), ("eval", "exec", "compile", "open"))
 
 
 def _words_of(names) -> tuple:
     return tuple(part for name in names for part in name.split(".") if part)
+
+
+def compact(rule: type[Rule]) -> tuple:
+    """The rule's prefilter with the entries derived from its rows folded into one `AnyWord` of each
+    entry's last part (the class name, the keyword or the library a row requires): a looser test
+    than all the parts, but one test per file instead of one per qualified name."""
+    hand = tuple(rule._hand_triggers)
+    derived = [entry for entry in rule.triggers if entry not in hand]
+    words = [part.word for entry in derived for part in (entry[-1:] if isinstance(entry, tuple) else (entry,))
+             if isinstance(part, CodeWord)]
+    others = tuple(entry for entry in derived if not (isinstance(entry, tuple) and isinstance(entry[-1], CodeWord)))
+    return (*hand, *others, *((AnyWord(*words),) if words else ()))
 
 
 class LlmRule(Rule):
@@ -58,6 +108,14 @@ class LlmRule(Rule):
     secondary_guidelines = ("4.1",)
     owasp = ("LLM05:2025",)
     atlas = ("AML.T0051",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._compact = compact(cls)
+
+    @classmethod
+    def triggers_for(cls, settings: Any) -> tuple:
+        return cls._compact
 
 
 # -- flows ----------------------------------------------------------------------------------------
@@ -95,8 +153,8 @@ class _FlowRule(LlmRule):
         """A configured source or tool decorator stands in for the source libraries."""
         extra = _words_of((*(settings.option("llm-sources") or ()), *(settings.option("tool-decorators") or ())))
         if not extra:
-            return cls.triggers
-        return (*cls.triggers, (AnyWord(*extra), cls.triggers[0][1]))
+            return cls._compact
+        return (*cls._compact, (AnyWord(*extra), cls._hand_triggers[0][1]))
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -155,6 +213,19 @@ class LlmOutputCodeExecution(_FlowRule):
 
 # -- MLS504 ---------------------------------------------------------------------------------------
 
+def forwards_kwargs(hit: Hit) -> bool:
+    """`Chain(llm=llm, **kwargs)` inside `def build(..., **kwargs)` (or `**config` of a `config`
+    parameter): a factory building the object for its caller, who chose it; the caller's call is
+    the finding, not this plumbing."""
+    scope = hit.view.scope
+    for arg in hit.node.args:
+        if arg.star == "**" and isinstance(arg.value, cst.Name):
+            owner, bindings = scope.lookup(arg.value.value)
+            if owner is scope and bindings and all(b.kind == PARAM for b in bindings):
+                return True
+    return False
+
+
 def _sql_chains() -> frozenset:
     chains = {f"{m}.SQLDatabaseChain" for m in ("langchain_experimental.sql", "langchain_experimental.sql.base",
                                                  "langchain.chains", "langchain.chains.sql_database.base")}
@@ -186,8 +257,8 @@ class LlmOutputSqlInjection(_FlowRule):
     ORIGINS = frozenset({api.MODEL})
     SINK_KINDS = frozenset({api.SQL})
     triggers = ((SOURCE_IMPORT, SQL_SINK_USE),)
-    rows = (Row(_sql_chains(), message=lambda hit: LlmOutputSqlInjection.chain_message.format(name=dataflow.short_name(hit.name)),
-                severity="low"),)
+    rows = (Row(_sql_chains(), message=lambda hit: LlmOutputSqlInjection.chain_message.format(
+        name=dataflow.short_name(hit.name)), severity="low", unless=forwards_kwargs),)
 
     def flow_message(self, flow: dataflow.Flow, places: _Places) -> str:
         source = source_text(flow.origin, places, "model output")
@@ -453,13 +524,14 @@ class AgentDangerousCapability(LlmRule):
             message=lambda hit: AgentDangerousCapability.flag_message.format(arg=hit.arg.keyword)),
         Row(keyword_only=True, args=Arg("allow_dangerous_tools"), when=TRUE,
             message=lambda hit: AgentDangerousCapability.flag_message.format(arg=hit.arg.keyword)),
-        Row(_qn(_LC_TOOLS, ("PythonREPLTool", "PythonAstREPLTool", "ShellTool")), message=_short(tool_message)),
+        Row(_qn(_LC_TOOLS, ("PythonREPLTool", "PythonAstREPLTool", "ShellTool")), message=_short(tool_message),
+            unless=forwards_kwargs),
         Row(_PAL | {f"{c}.{m}" for c in _PAL for m in ("from_llm", "from_math_prompt", "from_colored_object_prompt")},
-            message=_short(chain_message)),
+            message=_short(chain_message), unless=forwards_kwargs),
         Row(_qn(_PANDAS_AGENTS, ("create_pandas_dataframe_agent", "create_python_agent", "create_csv_agent",
                                  "create_spark_dataframe_agent")), message=_short(agent_message),
             unless=_delegated),
-        Row(_PANDAS_QE, message=_short(engine_message)),
+        Row(_PANDAS_QE, message=_short(engine_message), unless=forwards_kwargs),
         Row(_qn(("llama_index.tools.code_interpreter", "llama_index.tools.code_interpreter.base"),
                 ("CodeInterpreterToolSpec",)),
             message=_short("{name}() gives the agent a Python interpreter in this process; use a sandboxed one")),

@@ -9,6 +9,7 @@ from ml_seclint.analysis.resolve import dict_items, literal, qualnames
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row
 from ml_seclint.engine.rule import Rule
 from ml_seclint.fix.fixes import UNSAFE, Fix
+from ml_seclint.rules.llm_apps import compact
 
 ENVIRON = frozenset({"os.environ"})
 #: environment variables that switch an LLM client to logging requests, responses and headers
@@ -73,6 +74,10 @@ class LlmDebugLogging(Rule):
             fix=_remove_statement, requires=tuple(DEBUG_VARIABLES)),
     )
     triggers = ("set_verbose", "LITELLM_LOG", "OPENAI_LOG", "langchain.debug", "langchain.verbose", "openai.log")
+
+    @classmethod
+    def triggers_for(cls, settings: Any) -> tuple:
+        return _COMPACT
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -148,3 +153,6 @@ def _is_test_path(path: str) -> bool:
         or any(p in ("tests", "test", "testing") for p in parts[:-1])
 
 
+
+
+_COMPACT = compact(LlmDebugLogging)
