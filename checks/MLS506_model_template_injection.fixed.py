@@ -27,7 +27,7 @@ def render_chat(model_dir, messages):
 
 
 def render_from_gguf(metadata, messages):
-    env = ImmutableSandboxedEnvironment(loader=jinja2.BaseLoader(), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=jinja2.BaseLoader(), trim_blocks=True, lstrip_blocks=True)
     compiled = env.from_string(metadata["tokenizer.chat_template"])  # expect: MLS506
     return compiled.render(messages=messages, add_generation_prompt=True)
 
@@ -36,8 +36,12 @@ def render_from_config(config_path, messages):
     with open(config_path, encoding="utf-8") as handle:
         config = json.load(handle)
     chat_template = config.get("chat_template")
-    env = ImmutableSandboxedEnvironment()
+    env = jinja2.Environment()
     return env.from_string(chat_template).render(messages=messages)  # expect: MLS506  (LiteLLM #2949 shape)
+
+
+def render_inline(tokenizer, messages):
+    return ImmutableSandboxedEnvironment(trim_blocks=True).from_string(tokenizer.chat_template).render(messages=messages)  # expect: MLS506
 
 
 def render_safely(model_dir, messages):

@@ -40,6 +40,10 @@ def render_from_config(config_path, messages):
     return env.from_string(chat_template).render(messages=messages)  # expect: MLS506  (LiteLLM #2949 shape)
 
 
+def render_inline(tokenizer, messages):
+    return Environment(trim_blocks=True).from_string(tokenizer.chat_template).render(messages=messages)  # expect: MLS506
+
+
 def render_safely(model_dir, messages):
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     compiled = sandbox.from_string(tokenizer.chat_template)  # ok: an immutable sandbox

@@ -11,6 +11,7 @@ import litellm
 import openai
 from langchain.globals import set_debug, set_verbose
 
+
 litellm.set_verbose = False  # ok: turned off
 set_verbose(False)  # ok: turned off
 os.environ["LITELLM_LOG"] = "ERROR"  # ok: errors only

@@ -9,10 +9,10 @@ What it follows, inside one function (or the module's top-level code):
 - objects by the class they were built from (`client = OpenAI()`, `llm = ChatOpenAI()`,
   `chain = prompt | llm`, `self.llm = ...` in any method of the class, a parameter annotated
   `BaseChatModel`), never by a method name alone;
-- one level of same-module function summaries: a helper (a module-level function or a method of
-  the same class called through `self`) that returns model output is a source, one that passes a
-  parameter to a sink is a sink, one that returns (part of) a parameter passes its taint on, and
-  one that returns a model object is a factory;
+- same-module function summaries, two levels deep (SUMMARY_DEPTH): a helper (a module-level
+  function or a method of the same class called through `self`) that returns model output is a
+  source, one that passes a parameter to a sink is a sink, one that returns (part of) a parameter
+  passes its taint on, and one that returns a model object is a factory;
 - branches merge (a value is tainted after an `if` when it is tainted on either path); a guard
   that exits (`if cmd not in ALLOWED: raise`) or encloses the sink (`if p.is_relative_to(root):`)
   sanitises the guarded name for the sinks it protects.
@@ -22,8 +22,8 @@ to a fixed point (a value tainted at the end of an iteration and used at the sta
 missed); no flow across modules, through globals, or between methods through `self.x` (only
 objects stored on `self` are followed); containers are followed one level (`d[k] = x` taints `d`,
 a list of lists of tainted text is not); nested functions, lambdas and class bodies are analysed
-only as functions of their own; helpers are summarised one level deep (a helper's own helpers are
-opaque); values passed through unknown functions lose their taint.
+only as functions of their own; helpers more than two levels down are opaque; values passed
+through unknown functions lose their taint.
 
 Cost: a file is analysed only when a rule's prefilter found a source word and a sink word in
 it, and only the functions that hold a source (a call whose last name is a known source method, a
@@ -39,7 +39,8 @@ import libcst as cst
 from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.blocks import all_statements, body_of
 from ml_seclint.analysis.function_flow import SUMMARY_DEPTH, FunctionFlow
-from ml_seclint.analysis.members import annotation_names, class_attributes, enclosing_class, is_self, safe_annotation
+from ml_seclint.analysis.members import (annotation_names, class_attributes, enclosing_class, is_self,
+                                         safe_annotation)
 from ml_seclint.analysis.resolve import constant, local_ancestry, qualnames
 from ml_seclint.analysis.scopes import ASSIGN, DEF, IMPORT, PARAM, Scope, dotted
 from ml_seclint.analysis.taint import (Flow, Obj, Origin, Result, Summary, Value, describe, method_obj, pipe,
@@ -134,7 +135,8 @@ class FileDataflow:
             scope = self.scopes[key]
             if scope.kind == "class" or isinstance(scope.node, cst.Lambda):
                 continue
-            if api.MODEL in self.wanted and any(self._maybe_source(call, scope) for call in self.calls.get(key, ())):
+            calls = self.calls.get(key, ())
+            if api.MODEL in self.wanted and any(self._maybe_source(call, scope) for call in calls):
                 chosen[key] = scope
             elif api.NETWORK in self.wanted and _maybe_network(names, imports):
                 chosen[key] = scope

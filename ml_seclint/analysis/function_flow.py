@@ -14,13 +14,16 @@ from ml_seclint.analysis.blocks import always_exits, block, body_of, captures
 from ml_seclint.analysis.members import bind_args, decorator_name, enclosing_class, is_self
 from ml_seclint.analysis.resolve import UNKNOWN, literal, qualnames
 from ml_seclint.analysis.scopes import DEF, PARAM, Scope, dotted
-from ml_seclint.analysis.taint import (EMPTY, Flow, Obj, Result, SinkHit, Taint, Value, call_label, clean, concat,
-                                       describe, fixed_host, join, key_of, merge_env, pipe, root_key, short_name,
+from ml_seclint.analysis.taint import (EMPTY, Flow, Obj, Result, SinkHit, Taint, Value, call_label, clean,
+                                       concat, describe, fixed_host, join, key_of, merge_env, pipe, root_key,
+                                       short_name,
                                        taint_only, union)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ml_seclint.analysis.dataflow import FileDataflow
 
+#: how many levels of same-module helpers are summarised: two, the LLMMathChain shape
+#: (`_call` -> `_process_llm_result` -> `_evaluate_expression` -> numexpr.evaluate)
 SUMMARY_DEPTH = 2
 _MAX_EXPR_DEPTH = 60
 
@@ -429,7 +432,8 @@ class FunctionFlow:
             sink = kind.sinks.get(path)
             if sink is not None:
                 self._sink(node, sink.kind, self._arg(args, sink.keyword, sink.position),
-                           f"{describe(func)}()", obj=obj, expr=self._arg_expr(node, sink.keyword, sink.position))
+                           f"{describe(func)}()", obj=obj,
+                           expr=self._arg_expr(node, sink.keyword, sink.position))
                 return EMPTY
             if path in kind.derived:
                 return Value(obj=Obj(api.KINDS[kind.derived[path]], node=node))
@@ -448,10 +452,8 @@ class FunctionFlow:
                 taint = taint_only(receiver, *(v for _, v in args)).taint
             return Value(taint)
         if method in api.RECEIVE_METHODS and self.state.imports() & api.NETWORK_LIBRARIES:
-            origin = self.state.origin(api.NETWORK, f"{describe(func)}()", node,
-                                       receiver=dotted(func.value) if isinstance(func.value, (cst.Name,
-                                                                                             cst.Attribute))
-                                       else None)
+            socket = dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else None
+            origin = self.state.origin(api.NETWORK, f"{describe(func)}()", node, receiver=socket)
             return Value(((origin, frozenset()),))
         if method == "get" and args and literal_str(args[0][0].value, self.scope) in api.TEMPLATE_NAMES:
             return self._template_origin(node, args[0][0].value)
@@ -587,12 +589,13 @@ class FunctionFlow:
         if program.full and len(elements) >= 3 and not isinstance(elements[1], cst.StarredElement):
             flag = self.ev(elements[1])
             base = program.head.rsplit("/", 1)[-1]
+            label = f"{callee}([{program.head!r}, {flag.head!r}, ...])"
             if flag.full and flag.head in api.COMMAND_FLAGS:
                 if program.head in api.SHELLS or base in api.SHELLS:
-                    self._sink(node, api.SHELL, self.ev(elements[2]), f"{callee}([{program.head!r}, {flag.head!r}, ...])")
+                    self._sink(node, api.SHELL, self.ev(elements[2]), label)
                     return
                 if base.startswith(tuple(api.INTERPRETERS)):
-                    self._sink(node, api.CODE, self.ev(elements[2]), f"{callee}([{program.head!r}, {flag.head!r}, ...])")
+                    self._sink(node, api.CODE, self.ev(elements[2]), label)
                     return
         self._sink(node, api.ARGV, program, f"{callee}([...])")
 
@@ -606,7 +609,8 @@ class FunctionFlow:
                     and isinstance(bindings[0].node, cst.FunctionDef) and owner.kind != "class":
                 return bindings[0].node, owner, False
             return None
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and is_self(func.value, self.scope):
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and is_self(func.value, self.scope):
             cls = enclosing_class(self.scope)
             if cls is not None:
                 class_scope, node = cls
@@ -772,18 +776,17 @@ class FunctionFlow:
         return Value(full=True)
 
 
+_F = FunctionFlow
 _EXPRESSIONS: dict[type, Callable[[FunctionFlow, Any], Value]] = {
-    cst.Name: FunctionFlow._name, cst.Attribute: FunctionFlow._attribute, cst.Subscript: FunctionFlow._subscript,
-    cst.Call: FunctionFlow._call, cst.SimpleString: FunctionFlow._string,
-    cst.ConcatenatedString: FunctionFlow._concatenated, cst.FormattedString: FunctionFlow._fstring,
-    cst.BinaryOperation: FunctionFlow._binary, cst.BooleanOperation: FunctionFlow._boolean,
-    cst.IfExp: FunctionFlow._ifexp, cst.Await: FunctionFlow._await, cst.Yield: FunctionFlow._await,
-    cst.List: FunctionFlow._collection, cst.Tuple: FunctionFlow._collection, cst.Set: FunctionFlow._collection,
-    cst.Dict: FunctionFlow._dict, cst.ListComp: FunctionFlow._comprehension, cst.SetComp: FunctionFlow._comprehension,
-    cst.GeneratorExp: FunctionFlow._comprehension, cst.DictComp: FunctionFlow._comprehension,
-    cst.NamedExpr: FunctionFlow._walrus, cst.Comparison: FunctionFlow._comparison,
-    cst.UnaryOperation: FunctionFlow._unary, cst.StarredElement: FunctionFlow._starred,
-    cst.Integer: FunctionFlow._number, cst.Float: FunctionFlow._number, cst.Imaginary: FunctionFlow._number,
+    cst.Name: _F._name, cst.Attribute: _F._attribute, cst.Subscript: _F._subscript, cst.Call: _F._call,
+    cst.SimpleString: _F._string, cst.ConcatenatedString: _F._concatenated, cst.FormattedString: _F._fstring,
+    cst.BinaryOperation: _F._binary, cst.BooleanOperation: _F._boolean, cst.IfExp: _F._ifexp,
+    cst.Await: _F._await, cst.Yield: _F._await, cst.List: _F._collection, cst.Tuple: _F._collection,
+    cst.Set: _F._collection, cst.Dict: _F._dict, cst.ListComp: _F._comprehension,
+    cst.SetComp: _F._comprehension, cst.GeneratorExp: _F._comprehension, cst.DictComp: _F._comprehension,
+    cst.NamedExpr: _F._walrus, cst.Comparison: _F._comparison, cst.UnaryOperation: _F._unary,
+    cst.StarredElement: _F._starred, cst.Integer: _F._number, cst.Float: _F._number,
+    cst.Imaginary: _F._number,
 }
 
 _PATH = api.KINDS["path"]

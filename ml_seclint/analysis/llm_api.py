@@ -134,10 +134,6 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 
 # -- constructors: qualified name of a class or factory -> the kind of object it makes ----------
 
-_OPENAI = _names(("openai",), ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client",
-                               "AsyncClient"))
-_ANTHROPIC = _names(("anthropic",), ("Anthropic", "AsyncAnthropic", "AnthropicBedrock", "AsyncAnthropicBedrock",
-                                     "AnthropicVertex", "AsyncAnthropicVertex", "Client", "AsyncClient"))
 _LC_CHAINS = _names(("langchain.chains", "langchain_classic.chains"),
                     ("LLMChain", "ConversationChain", "RetrievalQA", "RetrievalQAWithSourcesChain",
                      "ConversationalRetrievalChain", "StuffDocumentsChain", "SequentialChain",
@@ -151,70 +147,72 @@ _LC_CHAINS = _names(("langchain.chains", "langchain_classic.chains"),
 _LC_TYPES = _f("BaseChatModel", "BaseLanguageModel", "BaseLLM", "LLM", "SimpleChatModel", "LLMChain",
                "LanguageModelLike")
 
-CONSTRUCTORS: dict[str, str] = {
-    **{n: "openai" for n in _OPENAI},
-    **{n: "anthropic" for n in _ANTHROPIC},
-    "google.genai.Client": "genai client",
-    **{n: "generative model" for n in _names(("google.generativeai", "vertexai.generative_models",
-                                              "vertexai.preview.generative_models"), ("GenerativeModel",))},
-    "mistralai.Mistral": "mistral", "mistralai.client.MistralClient": "mistral",
-    **{n: "cohere" for n in _names(("cohere",), ("Client", "ClientV2", "AsyncClient", "AsyncClientV2"))},
-    **{n: "openai" for n in _names(("groq",), ("Groq", "AsyncGroq")) | _names(("together",),
-                                                                                ("Together", "AsyncTogether"))},
-    **{n: "ollama client" for n in _names(("ollama",), ("Client", "AsyncClient"))},
-    "litellm.Router": "litellm router",
-    **{n: "hf inference client" for n in _names(("huggingface_hub",), ("InferenceClient",
-                                                                        "AsyncInferenceClient"))},
-    "vllm.LLM": "vllm", "vllm.entrypoints.llm.LLM": "vllm",
-    "llama_cpp.Llama": "llama.cpp",
-    "transformers.pipeline": "hf pipeline", "transformers.pipelines.pipeline": "hf pipeline",
-    **{n: "langchain" for n in _LC_CHAINS},
-    **{n: "llamaindex index" for n in _names(("llama_index.core", "llama_index.core.indices", "llama_index"),
-                                             ("VectorStoreIndex", "SummaryIndex", "ListIndex", "TreeIndex",
-                                              "KnowledgeGraphIndex", "PropertyGraphIndex", "DocumentSummaryIndex",
-                                              "KeywordTableIndex", "load_index_from_storage",
-                                              "GPTVectorStoreIndex"))},
-    **{n: "llamaindex engine" for n in _names(("llama_index.core.query_engine", "llama_index.core.chat_engine",
-                                               "llama_index.core.agent", "llama_index.core.agent.workflow"),
-                                              ("RetrieverQueryEngine", "CitationQueryEngine", "SubQuestionQueryEngine",
-                                               "RouterQueryEngine", "CondensePlusContextChatEngine",
-                                               "SimpleChatEngine", "ContextChatEngine", "ReActAgent",
-                                               "FunctionCallingAgent", "FunctionAgent", "AgentWorkflow"))},
-    **{n: "agent" for n in _names(("smolagents",), ("CodeAgent", "ToolCallingAgent", "MultiStepAgent"))
-       | _names(("crewai",), ("Crew", "Agent"))
-       | _names(("autogen_agentchat.agents",), ("AssistantAgent", "CodeExecutorAgent"))
-       | _names(("autogen_agentchat.teams",), ("RoundRobinGroupChat", "SelectorGroupChat"))
-       | _names(("autogen", "pyautogen"), ("AssistantAgent", "ConversableAgent", "UserProxyAgent"))
-       | _names(("dspy",), ("Predict", "ChainOfThought", "ReAct", "ProgramOfThought"))
-       | _names(("pydantic_ai",), ("Agent",))},
-    # sinks
-    **{n: "python repl" for n in _names(("langchain_experimental.utilities", "langchain_experimental.utilities.python",
-                                         "langchain.utilities", "langchain_community.utilities",
-                                         "langchain.python"), ("PythonREPL",))},
-    **{n: "db connection" for n in _names(("sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql.connector",
-                                           "pyodbc", "oracledb", "cx_Oracle", "duckdb", "snowflake.connector",
-                                           "aiosqlite", "databricks.sql", "pg8000", "clickhouse_connect"),
-                                          ("connect",))
-       | _names(("sqlalchemy",), ("create_engine",)) | _names(("sqlalchemy.orm",), ("Session",))
-       | _names(("sqlalchemy.ext.asyncio",), ("create_async_engine", "AsyncSession"))
-       | _names(("psycopg",), ("Connection.connect", "AsyncConnection.connect"))},
-    **{n: "sql database" for n in _names(("langchain_community.utilities", "langchain.utilities",
-                                          "langchain_community.utilities.sql_database", "langchain.sql_database",
-                                          "langchain_classic.utilities"), ("SQLDatabase",))},
-    **{n: "neo4j driver" for n in _names(("neo4j.GraphDatabase", "neo4j.AsyncGraphDatabase"), ("driver",))},
-    **{n: "graph store" for n in _names(("langchain_community.graphs", "langchain_neo4j", "langchain.graphs"),
-                                        ("Neo4jGraph",))},
-    **{n: "http session" for n in _names(("requests", "requests.sessions"), ("Session", "session"))
-       | _names(("httpx",), ("Client", "AsyncClient")) | _names(("aiohttp",), ("ClientSession",))},
-    **{n: "jinja environment" for n in _names(("jinja2", "jinja2.environment"), ("Environment",))},
-    **{n: "sandboxed environment" for n in _names(("jinja2.sandbox",), ("SandboxedEnvironment",
-                                                                       "ImmutableSandboxedEnvironment"))},
-}
 
-_PANDAS_FRAMES = _names(("pandas",), ("DataFrame", "read_csv", "read_parquet", "read_excel", "read_json",
-                                           "read_sql", "read_sql_query", "read_table", "read_feather",
-                                           "concat", "merge", "json_normalize"))
-CONSTRUCTORS.update({n: "dataframe" for n in _PANDAS_FRAMES})
+def _kinds(*groups: tuple[str, frozenset]) -> dict[str, str]:
+    return {name: kind for kind, names in groups for name in names}
+
+
+CONSTRUCTORS: dict[str, str] = _kinds(
+    ("openai", _names(("openai",), ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client",
+                                    "AsyncClient"))
+     | _names(("groq",), ("Groq", "AsyncGroq")) | _names(("together",), ("Together", "AsyncTogether"))),
+    ("anthropic", _names(("anthropic",), ("Anthropic", "AsyncAnthropic", "AnthropicBedrock",
+                                          "AsyncAnthropicBedrock", "AnthropicVertex", "AsyncAnthropicVertex",
+                                          "Client", "AsyncClient"))),
+    ("genai client", _f("google.genai.Client")),
+    ("generative model", _names(("google.generativeai", "vertexai.generative_models",
+                                 "vertexai.preview.generative_models"), ("GenerativeModel",))),
+    ("mistral", _f("mistralai.Mistral", "mistralai.client.MistralClient")),
+    ("cohere", _names(("cohere",), ("Client", "ClientV2", "AsyncClient", "AsyncClientV2"))),
+    ("ollama client", _names(("ollama",), ("Client", "AsyncClient"))),
+    ("litellm router", _f("litellm.Router")),
+    ("hf inference client", _names(("huggingface_hub",), ("InferenceClient", "AsyncInferenceClient"))),
+    ("vllm", _f("vllm.LLM", "vllm.entrypoints.llm.LLM")),
+    ("llama.cpp", _f("llama_cpp.Llama")),
+    ("hf pipeline", _f("transformers.pipeline", "transformers.pipelines.pipeline")),
+    ("langchain", _LC_CHAINS),
+    ("llamaindex index", _names(("llama_index.core", "llama_index.core.indices", "llama_index"),
+                                ("VectorStoreIndex", "SummaryIndex", "ListIndex", "TreeIndex",
+                                 "KnowledgeGraphIndex", "PropertyGraphIndex", "DocumentSummaryIndex",
+                                 "KeywordTableIndex", "load_index_from_storage", "GPTVectorStoreIndex"))),
+    ("llamaindex engine", _names(("llama_index.core.query_engine", "llama_index.core.chat_engine",
+                                  "llama_index.core.agent", "llama_index.core.agent.workflow"),
+                                 ("RetrieverQueryEngine", "CitationQueryEngine", "SubQuestionQueryEngine",
+                                  "RouterQueryEngine", "CondensePlusContextChatEngine", "SimpleChatEngine",
+                                  "ContextChatEngine", "ReActAgent", "FunctionCallingAgent", "FunctionAgent",
+                                  "AgentWorkflow"))),
+    ("agent", _names(("smolagents",), ("CodeAgent", "ToolCallingAgent", "MultiStepAgent"))
+     | _names(("crewai",), ("Crew", "Agent"))
+     | _names(("autogen_agentchat.agents",), ("AssistantAgent", "CodeExecutorAgent"))
+     | _names(("autogen_agentchat.teams",), ("RoundRobinGroupChat", "SelectorGroupChat"))
+     | _names(("autogen", "pyautogen"), ("AssistantAgent", "ConversableAgent", "UserProxyAgent"))
+     | _names(("dspy",), ("Predict", "ChainOfThought", "ReAct", "ProgramOfThought"))
+     | _names(("pydantic_ai",), ("Agent",))),
+    # objects whose methods are sinks
+    ("python repl", _names(("langchain_experimental.utilities", "langchain_experimental.utilities.python",
+                            "langchain.utilities", "langchain_community.utilities", "langchain.python"),
+                           ("PythonREPL",))),
+    ("db connection", _names(("sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql.connector",
+                              "pyodbc", "oracledb", "cx_Oracle", "duckdb", "snowflake.connector", "aiosqlite",
+                              "databricks.sql", "pg8000", "clickhouse_connect"), ("connect",))
+     | _names(("sqlalchemy",), ("create_engine",)) | _names(("sqlalchemy.orm",), ("Session",))
+     | _names(("sqlalchemy.ext.asyncio",), ("create_async_engine", "AsyncSession"))
+     | _names(("psycopg",), ("Connection.connect", "AsyncConnection.connect"))),
+    ("sql database", _names(("langchain_community.utilities", "langchain.utilities",
+                             "langchain_community.utilities.sql_database", "langchain.sql_database",
+                             "langchain_classic.utilities"), ("SQLDatabase",))),
+    ("neo4j driver", _names(("neo4j.GraphDatabase", "neo4j.AsyncGraphDatabase"), ("driver",))),
+    ("graph store", _names(("langchain_community.graphs", "langchain_neo4j", "langchain.graphs"),
+                           ("Neo4jGraph",))),
+    ("http session", _names(("requests", "requests.sessions"), ("Session", "session"))
+     | _names(("httpx",), ("Client", "AsyncClient")) | _names(("aiohttp",), ("ClientSession",))),
+    ("jinja environment", _names(("jinja2", "jinja2.environment"), ("Environment",))),
+    ("sandboxed environment", _names(("jinja2.sandbox",), ("SandboxedEnvironment",
+                                                           "ImmutableSandboxedEnvironment"))),
+    ("dataframe", _names(("pandas",), ("DataFrame", "read_csv", "read_parquet", "read_excel", "read_json",
+                                       "read_sql", "read_sql_query", "read_table", "read_feather", "concat",
+                                       "merge", "json_normalize"))),
+)
 _INSTRUCTOR = _names(("instructor",), ("from_openai", "patch", "from_anthropic", "from_litellm"))
 
 #: module-level callables whose return value is model output (or a stream of it)
@@ -229,11 +227,13 @@ SOURCE_FUNCTIONS: frozenset = (
 )
 
 #: LangChain class names that are models without the usual `Chat*` / `*LLM` spelling
-_LC_MODEL_NAMES = _f("OpenAI", "AzureOpenAI", "Ollama", "LlamaCpp", "VLLM", "VLLMOpenAI", "HuggingFacePipeline",
-                     "HuggingFaceEndpoint", "HuggingFaceHub", "HuggingFaceTextGenInference", "Bedrock",
-                     "VertexAI", "GoogleGenerativeAI", "Anthropic", "Cohere", "Replicate", "Together",
-                     "GPT4All", "CTransformers", "Fireworks", "TextGen", "Tongyi", "OpenLLM", "Mlflow",
-                     "Databricks", "SagemakerEndpoint", "AzureMLOnlineEndpoint", "Groq", "Clarifai")
+_LC_MODEL_NAMES = _f("OpenAI", "AzureOpenAI", "Ollama", "LlamaCpp", "VLLM", "VLLMOpenAI",
+                     "HuggingFacePipeline", "HuggingFaceEndpoint", "HuggingFaceHub",
+                     "HuggingFaceTextGenInference", "Bedrock", "VertexAI", "GoogleGenerativeAI", "Anthropic",
+                     "Cohere", "Replicate", "Together", "GPT4All", "CTransformers", "Fireworks", "TextGen",
+                     "Tongyi", "OpenLLM", "Mlflow", "Databricks", "SagemakerEndpoint",
+                     "AzureMLOnlineEndpoint",
+                     "Groq", "Clarifai")
 _LLAMAINDEX_TYPES = _f("llama_index.core.llms.LLM", "llama_index.core.llms.llm.LLM",
                        "llama_index.core.base.llms.base.BaseLLM", "llama_index.core.llms.CustomLLM",
                        "llama_index.core.llms.function_calling.FunctionCallingLLM",
@@ -279,6 +279,7 @@ def _langchain_model(parts: list) -> bool:
 
 _NOT_MODELS = ("Prompt", "Message", "History", "Generation", "Result", "Template", "Loader", "Session",
                "Agent", "Tool", "Parser", "Chunk", "Callback")
+
 
 def kind_of_annotation(qualname: str) -> Optional[str]:
     """The kind of object a parameter or field annotated with `qualname` holds, or None."""
@@ -331,7 +332,8 @@ FUNCTION_SINKS: dict[str, Sink] = {
     **{n: Sink(SQL, "sql") for n in _names(("pandas",), ("read_sql", "read_sql_query"))},
     **{n: Sink(SQL, "query") for n in _names(("duckdb",), ("sql", "query", "execute"))},
     # paths
-    **{n: Sink(PATH, "file") for n in ("builtins.open", "io.open", "codecs.open", "os.open", "aiofiles.open")},
+    **{n: Sink(PATH, "file") for n in ("builtins.open", "io.open", "codecs.open", "os.open",
+                                       "aiofiles.open")},
     **{n: Sink(PATH, "path") for n in _names(("os",), ("remove", "unlink", "rmdir", "removedirs", "makedirs",
                                                        "mkdir", "listdir", "scandir", "chmod", "truncate"))},
     "os.walk": Sink(PATH, "top"),
@@ -378,7 +380,8 @@ COMMAND_FLAGS = _f("-c", "/c", "/C", "-Command", "-command", "-e", "--eval", "-l
 #: pathlib classes: their objects carry the taint of the parts they were built from
 PATH_TYPES = _names(("pathlib",), ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath"))
 #: methods of a path object that return another path
-PATH_RESULTS = _f("joinpath", "with_name", "with_suffix", "with_stem", "absolute", "expanduser", "relative_to")
+PATH_RESULTS = _f("joinpath", "with_name", "with_suffix", "with_stem", "absolute", "expanduser",
+                  "relative_to")
 #: methods on a path object (pathlib) that read, write or remove what it names
 PATH_METHODS = _f("read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rmdir", "mkdir",
                   "touch", "rename", "replace", "iterdir", "glob", "rglob", "symlink_to", "hardlink_to",
@@ -401,12 +404,14 @@ PROPAGATORS: dict[str, Optional[tuple]] = {
                                        "vars", "frozenset", "enumerate", "zip", "filter", "map")},
     **{n: (0, "s") for n in ("json.loads", "orjson.loads", "ujson.loads", "yaml.safe_load", "yaml.load",
                              "tomllib.loads", "tomli.loads", "ast.literal_eval", "base64.b64decode",
-                             "base64.urlsafe_b64decode", "base64.b64encode", "codecs.decode", "zlib.decompress",
-                             "gzip.decompress", "io.BytesIO", "io.StringIO", "textwrap.dedent", "textwrap.indent",
-                             "textwrap.fill", "shlex.split", "html.unescape", "urllib.parse.unquote",
-                             "urllib.parse.unquote_plus", "urllib.parse.urlparse", "urllib.parse.urlsplit",
-                             "urllib.request.Request", "msgpack.unpackb", "markdown.markdown")},
-    **{n: (1, "string") for n in _names(("re",), ("search", "match", "fullmatch", "findall", "finditer", "split"))},
+                             "base64.urlsafe_b64decode", "base64.b64encode", "codecs.decode",
+                             "zlib.decompress", "gzip.decompress", "io.BytesIO", "io.StringIO",
+                             "textwrap.dedent", "textwrap.indent", "textwrap.fill", "shlex.split",
+                             "html.unescape", "urllib.parse.unquote", "urllib.parse.unquote_plus",
+                             "urllib.parse.urlparse", "urllib.parse.urlsplit", "urllib.request.Request",
+                             "msgpack.unpackb", "markdown.markdown")},
+    **{n: (1, "string") for n in _names(("re",), ("search", "match", "fullmatch", "findall", "finditer",
+                                                  "split"))},
     **{n: (1, "repl", 2, "string") for n in _names(("re",), ("sub", "subn"))},
     **{n: None for n in _names(("os.path",), ("join", "expanduser", "expandvars", "dirname", "splitext",
                                               "split"))},

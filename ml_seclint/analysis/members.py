@@ -25,7 +25,8 @@ def is_self(name: cst.Name, scope: Scope) -> bool:
 
 def enclosing_class(scope: Scope) -> Optional[tuple[Scope, cst.ClassDef]]:
     parent = scope.parent
-    if isinstance(scope.node, cst.FunctionDef) and parent is not None and isinstance(parent.node, cst.ClassDef):
+    if isinstance(scope.node, cst.FunctionDef) and parent is not None \
+            and isinstance(parent.node, cst.ClassDef):
         return parent, parent.node
     return None
 
@@ -38,14 +39,15 @@ def class_attributes(node: cst.ClassDef, class_scope: Scope) -> dict[str, list]:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    table.setdefault(small.target.value, []).append(("annotation", small.annotation.annotation,
-                                                                      class_scope))
+                    field = table.setdefault(small.target.value, [])
+                    field.append(("annotation", small.annotation.annotation, class_scope))
                     if small.value is not None:
                         table[small.target.value].append(("value", small.value, class_scope))
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if isinstance(target.target, cst.Name):
-                            table.setdefault(target.target.value, []).append(("value", small.value, class_scope))
+                            table.setdefault(target.target.value, []).append(
+                                ("value", small.value, class_scope))
         elif isinstance(stmt, cst.FunctionDef):
             params = [*stmt.params.posonly_params, *stmt.params.params]
             if not params:
@@ -82,7 +84,8 @@ def safe_annotation(annotation: cst.BaseExpression, scope: Scope) -> bool:
         return False
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
         sides = (annotation.left, annotation.right)
-        return all(safe_annotation(s, scope) or (isinstance(s, cst.Name) and s.value == "None") for s in sides)
+        return all(safe_annotation(s, scope) or (isinstance(s, cst.Name) and s.value == "None")
+                   for s in sides)
     names = qualnames(annotation, scope)
     if names & api.SAFE_PARAM_TYPES:
         return True

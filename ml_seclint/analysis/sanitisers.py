@@ -46,7 +46,8 @@ def facts(test: cst.BaseExpression, scope: Scope,
     return [], []
 
 
-def _method_facts(test: cst.Call, scope: Scope, evaluate: Callable[[cst.BaseExpression], Value]) -> list[Fact]:
+def _method_facts(test: cst.Call, scope: Scope,
+                  evaluate: Callable[[cst.BaseExpression], Value]) -> list[Fact]:
     """`x.isdigit()`, `target.is_relative_to(root)`, `str(target).startswith(str(root))`,
     `url.startswith("https://api.example.com/")`."""
     method = test.func.attr.value  # type: ignore[attr-defined]
@@ -83,19 +84,23 @@ def _commonpath_facts(expr: cst.BaseExpression, scope: Scope) -> list[Fact]:
     return found
 
 
+_COLLECTIONS = frozenset({"builtins.set", "builtins.frozenset", "builtins.tuple", "builtins.list"})
+
+
 def literal_collection(expr: cst.BaseExpression, scope: Scope) -> bool:
     """A literal list/tuple/set/dict of literals, a constant bound to one, `set(...)` /
     `frozenset(...)` of one, or `.keys()` of one: a fixed allow-list."""
     expr, scope = constant(expr, scope)
     if isinstance(expr, cst.Call):
-        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("keys", "values") and not expr.args:
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("keys", "values") and not expr.args:
             return literal_collection(expr.func.value, scope)
-        if qualnames(expr.func, scope) & {"builtins.set", "builtins.frozenset", "builtins.tuple", "builtins.list"} \
-                and len(expr.args) == 1:
+        if len(expr.args) == 1 and qualnames(func, scope) & _COLLECTIONS:
             return literal_collection(expr.args[0].value, scope)
         return False
     if isinstance(expr, cst.Dict):
-        return all(isinstance(e, cst.DictElement) and literal(e.key, scope) is not UNKNOWN for e in expr.elements)
+        return all(isinstance(e, cst.DictElement) and literal(e.key, scope) is not UNKNOWN
+                   for e in expr.elements)
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         return all(not isinstance(e, cst.StarredElement) and literal(e.value, scope) is not UNKNOWN
                    for e in expr.elements)
@@ -137,8 +142,8 @@ def member_facts(left: cst.BaseExpression) -> list:
 
 
 def unwrap_str(expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
-    while isinstance(expr, cst.Call) and expr.args and qualnames(expr.func, scope) & {"builtins.str",
-                                                                                       "os.fspath"}:
+    while isinstance(expr, cst.Call) and expr.args \
+            and qualnames(expr.func, scope) & {"builtins.str", "os.fspath"}:
         expr = expr.args[0].value
     return expr
 

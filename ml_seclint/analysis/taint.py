@@ -215,7 +215,8 @@ def key_of(expr: cst.BaseExpression) -> Optional[str]:
     `x`, `self.code`, `plan['shell']`."""
     if isinstance(expr, (cst.Name, cst.Attribute)):
         return dotted(expr)
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 \
+            and isinstance(expr.slice[0].slice, cst.Index):
         index = expr.slice[0].slice.value
         if isinstance(index, (cst.SimpleString, cst.Integer)):
             base = key_of(expr.value)

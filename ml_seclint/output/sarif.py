@@ -170,10 +170,13 @@ def _flow(finding: Finding, primary: dict) -> dict:
         if (place.end_line, place.end_column) > (place.line, place.column):
             region.update(endLine=place.end_line, endColumn=place.end_column + 1)
         text = place.message if place.cell is None else f"cell {place.cell}: {place.message}"
-        related.append({"id": number, "physicalLocation": {"artifactLocation": dict(artifact), "region": region},
+        related.append({"id": number,
+                        "physicalLocation": {"artifactLocation": dict(artifact), "region": region},
                         "message": {"text": text}})
-    steps = [{"location": {"physicalLocation": r["physicalLocation"], "message": r["message"]}} for r in related]
-    steps.append({"location": {**primary, "message": {"text": finding.message.split(" [AI guideline", 1)[0]}}})
+    steps = [{"location": {"physicalLocation": r["physicalLocation"], "message": r["message"]}}
+             for r in related]
+    sink = finding.message.split(" [AI guideline", 1)[0]
+    steps.append({"location": {**primary, "message": {"text": sink}}})
     return {"relatedLocations": related, "codeFlows": [{"threadFlows": [{"locations": steps}]}]}
 
 

@@ -311,8 +311,8 @@ class FrameworkPickleOptIn(DeserializationRule):
 ALL, UNKNOWN_ADDRESS, LOCAL = "all", "unknown", "local"
 _LOOPBACK = ("127.", "localhost", "[::1]", "::1")
 _LISTENERS = frozenset({"multiprocessing.connection.Listener"})
-_RPYC_SERVERS = _names(("rpyc.utils.server", "rpyc"), ("ThreadedServer", "ForkingServer", "ThreadPoolServer",
-                                                         "OneShotServer"))
+_RPYC_SERVERS = _names(("rpyc.utils.server", "rpyc"),
+                       ("ThreadedServer", "ForkingServer", "ThreadPoolServer", "OneShotServer"))
 _RPYC_CLASSIC = _names(("rpyc", "rpyc.core", "rpyc.core.service", "rpyc.classic", "rpyc.utils.classic"),
                        ("SlaveService", "ClassicService"))
 
@@ -337,7 +337,7 @@ def exposure(address: object) -> str:
 
 class NetworkPickle(DeserializationRule):
     code = "MLS111"
-    summary = "Unpickling what arrives over a network (zmq recv_pyobj, pickle.loads of socket or request data)"
+    summary = "Unpickling what arrives over a network (zmq recv_pyobj, pickle.loads of socket or HTTP data)"
     message = "{name}() unpickles data received over the network"
     severity = "high"
     secondary_guidelines = ("3.1",)
@@ -348,8 +348,8 @@ class NetworkPickle(DeserializationRule):
     WHERE = {ALL: "; the socket is bound to all interfaces", UNKNOWN_ADDRESS: "",
              LOCAL: "; the socket is local (ipc://, inproc:// or loopback), so only local processes can send"}
     triggers = (("recv_pyobj",), ("rpyc",), ("Listener", "multiprocessing"),
-                (AnyWord("pickle", "dill"), AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi",
-                                                    "aiohttp", "recv")))
+                (AnyWord("pickle", "dill"),
+                 AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi", "aiohttp", "recv")))
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -375,7 +375,8 @@ class NetworkPickle(DeserializationRule):
             view = self.ctx.call(node)
             if view.value("authkey", 3) in (MISSING, None):
                 expr, where = view.arg("address", 0)
-                place = _address(expr, where) if expr is not MISSING and expr is not UNKNOWN else UNKNOWN_ADDRESS
+                known = expr is not MISSING and expr is not UNKNOWN
+                place = _address(expr, where) if known else UNKNOWN_ADDRESS
                 self.report(node, "multiprocessing.connection.Listener() without authkey: every accepted "
                                   "connection's recv() unpickles what any client sends" + self.WHERE[place],
                             severity=self.SEVERITY[place])
@@ -384,19 +385,24 @@ class NetworkPickle(DeserializationRule):
             if qualnames(service, scope) & _RPYC_CLASSIC:
                 view = self.ctx.call(node)
                 host = view.value("hostname")
-                place = exposure((host,)) if isinstance(host, str) else ALL if host is MISSING else UNKNOWN_ADDRESS
+                place = exposure((host,)) if isinstance(host, str) else \
+                    ALL if host is MISSING else UNKNOWN_ADDRESS  # rpyc listens on all interfaces by default
                 self.report(node, "an rpyc server with the classic (slave) service runs any code a client "
-                                  "sends, without authentication" + self.WHERE[place], severity=self.SEVERITY[place])
+                                  "sends, without authentication" + self.WHERE[place],
+                            severity=self.SEVERITY[place])
 
     def visit_Assign(self, node: cst.Assign) -> None:
         """`conn, addr = server.accept()`: conn receives from server's address."""
         value = node.value
         if isinstance(value, cst.Await):
             value = value.expression
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "accept":
-            server = dotted(value.func.value) if isinstance(value.func.value, (cst.Name, cst.Attribute)) else None
+        func = value.func if isinstance(value, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value == "accept":
+            server = dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else None
             for target in node.targets:
-                first = target.target.elements[0].value if isinstance(target.target, cst.Tuple) else target.target
+                first = target.target
+                if isinstance(first, cst.Tuple):
+                    first = first.elements[0].value
                 key = dotted(first) if isinstance(first, (cst.Name, cst.Attribute)) else None
                 if key and server:
                     self.accepted[key] = server
@@ -419,18 +425,19 @@ class NetworkPickle(DeserializationRule):
     def leave_Module(self, node: cst.Module) -> None:
         for call, receiver in self.pyobj:
             place = self._place(receiver)
-            self.report(call, f"{receiver or 'socket'}.recv_pyobj() unpickles whatever a peer sends: anyone who "
-                              f"can reach the socket runs code (ShadowMQ: vLLM, SGLang, llama-stack); send JSON or "
-                              f"msgpack and check it" + self.WHERE[place], severity=self.SEVERITY[place])
+            message = (f"{receiver or 'socket'}.recv_pyobj() unpickles whatever a peer sends: anyone who "
+                       f"can reach the socket runs code (ShadowMQ: vLLM, SGLang, llama-stack); send JSON or "
+                       f"msgpack and check it")
+            self.report(call, message + self.WHERE[place], severity=self.SEVERITY[place])
         for flow in dataflow.for_file(self.ctx).flows():
             if flow.origin.kind != api.NETWORK or flow.kind != api.PICKLE:
                 continue
             origin = flow.origin
             place = self._place(origin.receiver)
             related = ((origin.node, f"network data: {origin.label}"),)
-            self.report(flow.sink, f"{flow.label} unpickles data received from {origin.label} ({{@0}}): anyone "
-                                   f"who can send to it runs code; use JSON, msgpack or a restricted Unpickler "
-                                   f"(find_class)" + self.WHERE[place],
+            self.report(flow.sink, f"{flow.label} unpickles data received from {origin.label} ({{@0}}): "
+                                   f"anyone who can send to it runs code; use JSON, msgpack or a restricted "
+                                   f"Unpickler (find_class)" + self.WHERE[place],
                         severity=self.SEVERITY[place], related=related)
 
 

@@ -36,6 +36,8 @@ SOURCE_IMPORT = re.compile(
     r"^[ \t]*(?:from|import)[ \t]+(?:openai|anthropic|litellm|ollama|langchain\w*|langgraph|llama_index|vllm|"
     r"transformers|google\.genai|google\.generativeai|vertexai|mistralai|cohere|groq|together|llama_cpp|"
     r"huggingface_hub|smolagents|crewai\w*|autogen\w*|agents|dspy|instructor|pydantic_ai)\b", re.M)
+
+
 class Uses:
     """A prefilter test: one of `plain` occurs, or one of `builtins` is called as a function (not as
     a method: `eval(` but not `model.eval(`). Plain substring tests: a regex over every file costs
@@ -75,16 +77,21 @@ class Uses:
 
 
 #: a tool decorator or tool base class in use
-TOOL_USE = Uses(("@tool", ".tool(", ".tool\n", ".tool\r", ".resource(", "BaseTool", "(Tool)", "kernel_function",
-                 "function_tool", "call_tool", "tool_plain"), gate=("tool", "Tool", "resource", "kernel_function"))
+TOOL_USE = Uses(("@tool", ".tool(", ".tool\n", ".tool\r", ".resource(", "BaseTool", "(Tool)",
+                 "kernel_function", "function_tool", "call_tool", "tool_plain"),
+                gate=("tool", "Tool", "resource", "kernel_function"))
 _CODE_PLAIN = ("subprocess", "system(", "popen(", "getoutput", "os.exec", "os.spawn", "numexpr", "sympy",
                "pandas", "PythonREPL", "import pty", "pty.spawn", "create_subprocess_shell")
 #: calls that run code or commands (the builtins only when not called as a method: `model.eval()`)
 CODE_SINK_USE = Uses(_CODE_PLAIN, ("eval", "exec", "compile"))
-SQL_SINK_USE = Uses(("execute(", "executemany(", "executescript(", "sqlalchemy", "read_sql", "duckdb", "SQLDatabase",
-                     "neo4j", "Neo4j", ".raw(", "cypher", "Cypher"))
-TOOL_SINK_USE = Uses((*_CODE_PLAIN, "Path", "shutil", "os.", "requests", "httpx", "urllib", "aiohttp", "send_file",
-                      "FileResponse"), ("eval", "exec", "compile", "open"))
+SQL_SINK_USE = Uses(("execute(", "executemany(", "executescript(", "sqlalchemy", "read_sql", "duckdb",
+                     "SQLDatabase", "neo4j", "Neo4j", ".raw(", "cypher", "Cypher"))
+TOOL_SINK_USE = Uses((*_CODE_PLAIN, "Path", "shutil", "os.", "requests", "httpx", "urllib", "aiohttp",
+                      "send_file", "FileResponse"), ("eval", "exec", "compile", "open"))
+
+
+def _qn(modules, names) -> frozenset:
+    return frozenset(f"{m}.{n}" for m in modules for n in names)
 
 
 def _words_of(names) -> tuple:
@@ -99,7 +106,8 @@ def compact(rule: type[Rule]) -> tuple:
     derived = [entry for entry in rule.triggers if entry not in hand]
     words = [part.word for entry in derived for part in (entry[-1:] if isinstance(entry, tuple) else (entry,))
              if isinstance(part, CodeWord)]
-    others = tuple(entry for entry in derived if not (isinstance(entry, tuple) and isinstance(entry[-1], CodeWord)))
+    others = tuple(entry for entry in derived
+                   if not (isinstance(entry, tuple) and isinstance(entry[-1], CodeWord)))
     return (*hand, *others, *((AnyWord(*words),) if words else ()))
 
 
@@ -151,7 +159,8 @@ class _FlowRule(LlmRule):
     @classmethod
     def triggers_for(cls, settings: Any) -> tuple:
         """A configured source or tool decorator stands in for the source libraries."""
-        extra = _words_of((*(settings.option("llm-sources") or ()), *(settings.option("tool-decorators") or ())))
+        names = (*(settings.option("llm-sources") or ()), *(settings.option("tool-decorators") or ()))
+        extra = _words_of(names)
         if not extra:
             return cls._compact
         return (*cls._compact, (AnyWord(*extra), cls._hand_triggers[0][1]))
@@ -171,7 +180,8 @@ class _FlowRule(LlmRule):
             if flow.origin.kind in self.ORIGINS and flow.kind in self.SINK_KINDS:
                 places = _Places()
                 message = self.flow_message(flow, places)
-                self.report(flow.sink, message, severity=self.flow_severity(flow), related=tuple(places.items))
+                self.report(flow.sink, message, severity=self.flow_severity(flow),
+                            related=tuple(places.items))
 
     def flow_message(self, flow: dataflow.Flow, places: _Places) -> str:
         raise NotImplementedError
@@ -227,22 +237,18 @@ def forwards_kwargs(hit: Hit) -> bool:
 
 
 def _sql_chains() -> frozenset:
-    chains = {f"{m}.SQLDatabaseChain" for m in ("langchain_experimental.sql", "langchain_experimental.sql.base",
-                                                 "langchain.chains", "langchain.chains.sql_database.base")}
-    chains |= {f"{c}.from_llm" for c in chains}
-    chains |= {f"{m}.create_sql_agent" for m in ("langchain_community.agent_toolkits",
-                                                  "langchain_community.agent_toolkits.sql.base",
-                                                  "langchain.agents", "langchain.agents.agent_toolkits")}
-    graph = {f"{m}.GraphCypherQAChain" for m in ("langchain_community.chains.graph_qa.cypher",
-                                                  "langchain.chains", "langchain_neo4j",
-                                                  "langchain.chains.graph_qa.cypher")}
-    chains |= graph | {f"{c}.from_llm" for c in graph}
-    chains |= {f"{m}.{c}" for m in ("llama_index.core.query_engine", "llama_index.core.indices.struct_store",
-                                     "llama_index.core.indices.struct_store.sql_query",
-                                     "llama_index.query_engine", "llama_index.indices.struct_store")
-               for c in ("NLSQLTableQueryEngine", "SQLTableRetrieverQueryEngine", "PGVectorSQLQueryEngine",
-                         "NLStructStoreQueryEngine", "SQLAutoVectorQueryEngine")}
-    return frozenset(chains)
+    sql = _qn(("langchain_experimental.sql", "langchain_experimental.sql.base", "langchain.chains",
+               "langchain.chains.sql_database.base"), ("SQLDatabaseChain",))
+    graph = _qn(("langchain_community.chains.graph_qa.cypher", "langchain.chains", "langchain_neo4j",
+                 "langchain.chains.graph_qa.cypher"), ("GraphCypherQAChain",))
+    agents = _qn(("langchain_community.agent_toolkits", "langchain_community.agent_toolkits.sql.base",
+                  "langchain.agents", "langchain.agents.agent_toolkits"), ("create_sql_agent",))
+    engines = _qn(("llama_index.core.query_engine", "llama_index.core.indices.struct_store",
+                   "llama_index.core.indices.struct_store.sql_query", "llama_index.query_engine",
+                   "llama_index.indices.struct_store"),
+                  ("NLSQLTableQueryEngine", "SQLTableRetrieverQueryEngine", "PGVectorSQLQueryEngine",
+                   "NLStructStoreQueryEngine", "SQLAutoVectorQueryEngine"))
+    return sql | graph | {f"{c}.from_llm" for c in sql | graph} | agents | engines
 
 
 class LlmOutputSqlInjection(_FlowRule):
@@ -288,8 +294,8 @@ class AgentToolParamInjection(_FlowRule):
     HOW = {api.CODE: "runs {source} as code", api.SHELL: "runs {source} in a shell",
            api.ARGV: "starts the program named by {source}", api.PATH: "uses {source} as a file path",
            api.URL: "fetches a URL whose host comes from {source}"}
-    ADVICE = {api.CODE: "never run tool input as code", api.SHELL: "pass an argument list with a fixed program, "
-                                                                  "or shlex.quote() it",
+    ADVICE = {api.CODE: "never run tool input as code",
+              api.SHELL: "pass an argument list with a fixed program, or shlex.quote() it",
               api.ARGV: "fix the program and check the arguments against an allow-list",
               api.PATH: "resolve the path and check it is_relative_to() the tool's root directory",
               api.URL: "check the host against an allow-list"}
@@ -307,7 +313,8 @@ class AgentToolParamInjection(_FlowRule):
 
 # -- MLS506 ---------------------------------------------------------------------------------------
 
-_TEMPLATE_TERMINALS = frozenset({"Template", "from_string", "PromptTemplate", "from_template", "from_messages"})
+_TEMPLATE_TERMINALS = frozenset({"Template", "from_string", "PromptTemplate", "from_template",
+                                 "from_messages"})
 _SANDBOX = "ImmutableSandboxedEnvironment"
 
 
@@ -344,7 +351,8 @@ class ModelTemplateInjection(LlmRule):
     def _report(self, hit: dataflow.SinkHit, scope: Scope) -> None:
         places = _Places()
         origin = next((o for o, _ in hit.value.taint if o.kind != api.PARAM), None)
-        prompt = hit.label.startswith(("PromptTemplate", "ChatPromptTemplate", "HumanMessage", "SystemMessage"))
+        prompt = hit.label.startswith(("PromptTemplate", "ChatPromptTemplate", "HumanMessage",
+                                       "SystemMessage"))
         if origin is not None:
             what = "model output" if origin.kind == api.MODEL else "data"
             source = f"from {source_text(origin, places, what)}" if origin.kind != api.TEMPLATE else \
@@ -361,9 +369,9 @@ class ModelTemplateInjection(LlmRule):
             text = f"compiles a template its caller passes in (parameter '{param}')"
             severity = "low" if prompt else "medium"
         if prompt:
-            message = (f"{hit.label} with template_format=\"jinja2\" {text}: LangChain renders it in jinja2's "
-                       f"SandboxedEnvironment, which has been escaped (CVE-2024-56326, CVE-2025-27516); use the "
-                       f"f-string format for templates you did not write")
+            message = (f"{hit.label} with template_format=\"jinja2\" {text}: LangChain renders it in "
+                       f"jinja2's SandboxedEnvironment, which has been escaped (CVE-2024-56326, "
+                       f"CVE-2025-27516); use the f-string format for templates you did not write")
             fix = None
         else:
             why = " (a model file's chat template: CVE-2024-34359)" if origin is not None \
@@ -381,16 +389,23 @@ class ModelTemplateInjection(LlmRule):
             return None  # the name means something else here
         imports = (("jinja2.sandbox", _SANDBOX),)
         title = f"compile templates in jinja2.sandbox.{_SANDBOX}"
-        if hit.obj is not None and isinstance(hit.obj.node, cst.Call):
-            ctor = hit.obj.node
-            return Fix(title, UNSAFE, {ctor.func: cst.Name(_SANDBOX)}, imports=imports,
-                       unused_imports=_imported_as(ctor.func, "Environment"))
         node = hit.node
+        if hit.obj is not None:
+            ctor = hit.obj.node
+            # only `Environment(...).from_string(x)` itself: an environment made elsewhere may serve
+            # other templates, and a fix edits the flagged statement only
+            inline = isinstance(node.func, cst.Attribute) and node.func.value is ctor
+            if inline and isinstance(ctor, cst.Call):
+                return Fix(title, UNSAFE, {ctor.func: cst.Name(_SANDBOX)}, imports=imports,
+                           unused_imports=_imported_as(ctor.func, "Environment"))
+            return None
         if hit.label.startswith("jinja2.") and len(node.args) == 1 and node.args[0].keyword is None \
                 and node.args[0].star == "":
-            new = cst.Call(func=cst.Attribute(value=cst.Call(func=cst.Name(_SANDBOX)), attr=cst.Name("from_string")),
+            sandbox = cst.Call(func=cst.Name(_SANDBOX))
+            new = cst.Call(func=cst.Attribute(value=sandbox, attr=cst.Name("from_string")),
                            args=[node.args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
-            return Fix(title, UNSAFE, {node: new}, imports=imports, unused_imports=_imported_as(node.func, "Template"))
+            return Fix(title, UNSAFE, {node: new}, imports=imports,
+                       unused_imports=_imported_as(node.func, "Template"))
         return None
 
 
@@ -442,10 +457,6 @@ def _imported_as(func: cst.BaseExpression, name: str) -> tuple:
 def _short(template: str):
     """A row message naming the callee by its short name (`PythonREPLTool()`, not the module path)."""
     return lambda hit: template.format(name=dataflow.short_name(hit.name))
-
-
-def _qn(modules, names) -> frozenset:
-    return frozenset(f"{m}.{n}" for m in modules for n in names)
 
 
 _LC_TOOLS = ("langchain_experimental.tools", "langchain_experimental.tools.python.tool", "langchain.tools",
@@ -506,9 +517,9 @@ class AgentDangerousCapability(LlmRule):
     cwe = (94, 78, 250)
     owasp = ("LLM06:2025",)
     atlas = ("AML.T0053", "AML.T0051")
-    honours_opt_in = True  # `if not allow_dangerous_code: raise` before building the tool: the caller opted in
-    tool_message = ("{name}() lets the agent run any Python or shell command the model writes, in this process; "
-                    "use a sandboxed executor (a container or a remote interpreter)")
+    honours_opt_in = True  # `if not allow_dangerous_code: raise` before the tool: the caller opted in
+    tool_message = ("{name}() lets the agent run any Python or shell command the model writes, in this "
+                    "process; use a sandboxed executor (a container or a remote interpreter)")
     chain_message = ("{name}() runs Python the model writes (its filters have been bypassed: CVE-2023-36258, "
                      "CVE-2025-61422); compute in a sandbox instead")
     agent_message = ("{name}() builds an agent that runs Python the model writes in this process (it needs "
@@ -524,9 +535,9 @@ class AgentDangerousCapability(LlmRule):
             message=lambda hit: AgentDangerousCapability.flag_message.format(arg=hit.arg.keyword)),
         Row(keyword_only=True, args=Arg("allow_dangerous_tools"), when=TRUE,
             message=lambda hit: AgentDangerousCapability.flag_message.format(arg=hit.arg.keyword)),
-        Row(_qn(_LC_TOOLS, ("PythonREPLTool", "PythonAstREPLTool", "ShellTool")), message=_short(tool_message),
-            unless=forwards_kwargs),
-        Row(_PAL | {f"{c}.{m}" for c in _PAL for m in ("from_llm", "from_math_prompt", "from_colored_object_prompt")},
+        Row(_qn(_LC_TOOLS, ("PythonREPLTool", "PythonAstREPLTool", "ShellTool")),
+            message=_short(tool_message), unless=forwards_kwargs),
+        Row(_PAL | _qn(_PAL, ("from_llm", "from_math_prompt", "from_colored_object_prompt")),
             message=_short(chain_message), unless=forwards_kwargs),
         Row(_qn(_PANDAS_AGENTS, ("create_pandas_dataframe_agent", "create_python_agent", "create_csv_agent",
                                  "create_spark_dataframe_agent")), message=_short(agent_message),
@@ -534,11 +545,13 @@ class AgentDangerousCapability(LlmRule):
         Row(_PANDAS_QE, message=_short(engine_message), unless=forwards_kwargs),
         Row(_qn(("llama_index.tools.code_interpreter", "llama_index.tools.code_interpreter.base"),
                 ("CodeInterpreterToolSpec",)),
-            message=_short("{name}() gives the agent a Python interpreter in this process; use a sandboxed one")),
+            message=_short("{name}() gives the agent a Python interpreter in this process; use a sandboxed "
+                           "one")),
         Row(_LOCAL_EXECUTORS, message=_short("{name}() runs the code the agents write on this machine; use "
                                              "DockerCommandLineCodeExecutor")),
-        Row(_qn(("langchain_community.agent_toolkits.load_tools", "langchain.agents", "langchain.agents.load_tools",
-                 "langchain_community.agent_toolkits"), ("load_tools",)), Arg("tool_names", 0),
+        Row(_qn(("langchain_community.agent_toolkits.load_tools", "langchain.agents",
+                 "langchain.agents.load_tools", "langchain_community.agent_toolkits"), ("load_tools",)),
+            Arg("tool_names", 0),
             matches("dangerous tool names", lambda v: isinstance(v, list) and bool(set(v) & DANGEROUS_TOOLS)),
             message=lambda hit: f"load_tools() gives the agent "
                                 f"{', '.join(sorted(set(hit.value) & DANGEROUS_TOOLS))}: it runs any command "
@@ -547,13 +560,13 @@ class AgentDangerousCapability(LlmRule):
             matches("dangerous imports", lambda v: isinstance(v, list) and bool(set(v) & DANGEROUS_IMPORTS)),
             unless=_remote_executor,
             message=lambda hit: f"CodeAgent(additional_authorized_imports="
-                                f"{sorted(set(hit.value) & DANGEROUS_IMPORTS)}) lets the model's code use them in "
-                                f"the local executor, which has been escaped (CVE-2025-9959); use executor_type="
-                                f"\"e2b\" or \"docker\""),
+                                f"{sorted(set(hit.value) & DANGEROUS_IMPORTS)}) lets the model's code use "
+                                f"them in the local executor, which has been escaped (CVE-2025-9959); use "
+                                f"executor_type=\"e2b\" or \"docker\""),
         Row(keyword_only=True, args=Arg("code_execution_config"),
             when=given("use_docker=False", lambda hit: _dict_false(hit, "use_docker")),
-            message="code_execution_config={{\"use_docker\": False}} runs the code the agents write directly on "
-                    "this machine; keep Docker on"),
+            message="code_execution_config={{\"use_docker\": False}} runs the code the agents write directly "
+                    "on this machine; keep Docker on"),
         Row(_qn(("crewai", "crewai.agent"), ("Agent",)), Arg("code_execution_mode"),
             matches("unsafe", lambda v: v == "unsafe"), unless=lambda hit: not _code_execution_on(hit),
             message="Agent(allow_code_execution=True, code_execution_mode=\"unsafe\") runs the agent's code "
@@ -568,8 +581,8 @@ class AgentDangerousCapability(LlmRule):
             if isinstance(expr, cst.Attribute) and expr.attr.value == "auto_run" \
                     and qualnames(expr.value, self.ctx.scope) & {"interpreter.interpreter", "interpreter"} \
                     and literal(node.value, self.ctx.scope) is True:
-                self.report(node, "interpreter.auto_run = True runs the code the model writes without asking; "
-                                  "leave it off or run the interpreter in a container")
+                self.report(node, "interpreter.auto_run = True runs the code the model writes without "
+                                  "asking; leave it off or run the interpreter in a container")
 
 
 # -- MLS503 ---------------------------------------------------------------------------------------
@@ -610,8 +623,13 @@ def _auth(hit: Hit) -> bool:
     return value is not MISSING and value is not None
 
 
+def _no_tensorboard(hit: Hit) -> bool:
+    return "tensorboard" not in imported_libraries(hit.view.scope)
+
+
 def _server_argv(value: Any) -> bool:
-    """`["mlflow", "ui", "--host", "0.0.0.0"]`, `"jupyter lab --ip=0.0.0.0"`, `["tensorboard", ..., "--bind_all"]`."""
+    """`["mlflow", "ui", "--host", "0.0.0.0"]`, `"jupyter lab --ip=0.0.0.0"`,
+    `["tensorboard", ..., "--bind_all"]`."""
     if isinstance(value, str):
         value = value.split()
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -639,9 +657,9 @@ class PublicMlExposure(LlmRule):
     cwe = (1327, 306, 489)
     owasp = ("LLM10:2025",)
     atlas = ("AML.T0049",)
-    share_message = ("launch(share=True) publishes the Gradio app on a public *.gradio.live link without auth=: "
-                     "anyone with the link runs the model and its file access (CVE-2024-1561); pass auth= or "
-                     "drop share")
+    share_message = ("launch(share=True) publishes the Gradio app on a public *.gradio.live link without "
+                     "auth=: anyone with the link runs the model and its file access (CVE-2024-1561); pass "
+                     "auth= or drop share")
     host_message = ("launch(server_name={value!r}) serves the Gradio app on every network interface without "
                     "auth=; bind 127.0.0.1 or pass auth=")
     ray_message = ("ray.init(dashboard_host={value!r}) exposes the Ray dashboard and Jobs API, which run any "
@@ -657,21 +675,22 @@ class PublicMlExposure(LlmRule):
         Row(method="launch", args=Arg("server_name"), when=matches("all interfaces", _all_interfaces),
             message=host_message, severity="medium",
             unless=lambda hit: _auth(hit) or not _made_by(hit, GRADIO, "gradio"), requires=("gradio",)),
-        Row({"ray.init"}, Arg("dashboard_host"), matches("all interfaces", _all_interfaces), message=ray_message),
+        Row({"ray.init"}, Arg("dashboard_host"), matches("all interfaces", _all_interfaces),
+            message=ray_message),
         Row(method="run", args=Arg("debug"), when=TRUE, message=flask_message,
             unless=lambda hit: not _made_by(hit, frozenset({"flask.Flask", "flask.app.Flask"}), "flask"),
             requires=("flask", "Flask")),
-        Row(method="configure", args=(Arg("bind_all"),), when=TRUE, message=tensorboard_message, severity="medium",
-            unless=lambda hit: "tensorboard" not in imported_libraries(hit.view.scope), requires=("tensorboard",)),
+        Row(method="configure", args=(Arg("bind_all"),), when=TRUE, message=tensorboard_message,
+            severity="medium", unless=_no_tensorboard, requires=("tensorboard",)),
         Row(method="configure", args=(Arg("host"),), when=matches("all interfaces", _all_interfaces),
-            message=tensorboard_message, severity="medium",
-            unless=lambda hit: "tensorboard" not in imported_libraries(hit.view.scope), requires=("tensorboard",)),
+            message=tensorboard_message, severity="medium", unless=_no_tensorboard,
+            requires=("tensorboard",)),
         Row(method="configure", args=(Arg("argv", 0),), when=matches("--bind_all", lambda v: _server_argv(
             ["tensorboard", *v[1:]] if isinstance(v, list) else v)), message=tensorboard_message,
             severity="medium", unless=lambda hit: "tensorboard" not in imported_libraries(hit.view.scope),
             requires=("tensorboard",)),
-        Row(api.SUBPROCESS | {"os.system", "os.popen"}, Arg("args", 0), matches("a server on all interfaces",
-                                                                              _server_argv),
+        Row(api.SUBPROCESS | {"os.system", "os.popen"}, Arg("args", 0),
+            matches("a server on all interfaces", _server_argv),
             message=server_message, severity="medium", requires=("0.0.0.0", "bind_all", "bind-all")),
     )
 
@@ -687,8 +706,8 @@ _FILE_MODULES = ("langchain_community.tools", "langchain_community.tools.file_ma
 class UnscopedAgentFileTool(LlmRule):
     code = "MLS507"
     summary = "LangChain file-management tools without root_dir reach every file the process can"
-    message = ("{name}() without root_dir lets the agent read, write or delete any file the process can reach "
-               "(paths are chosen by the model); pass root_dir= a dedicated directory")
+    message = ("{name}() without root_dir lets the agent read, write or delete any file the process can "
+               "reach (paths are chosen by the model); pass root_dir= a dedicated directory")
     severity = "medium"
     secondary_guidelines = ("2.2",)
     cwe = (22,)
@@ -696,8 +715,9 @@ class UnscopedAgentFileTool(LlmRule):
     atlas = ("AML.T0053",)
     rows = (
         Row(_qn(("langchain_community.agent_toolkits", "langchain_community.agent_toolkits.file_management",
-                 "langchain_community.agent_toolkits.file_management.toolkit", "langchain.agents.agent_toolkits"),
-                ("FileManagementToolkit",)) | _qn(_FILE_MODULES, _FILE_TOOLS), Arg("root_dir"), DEFAULT,
+                 "langchain_community.agent_toolkits.file_management.toolkit",
+                 "langchain.agents.agent_toolkits"), ("FileManagementToolkit",))
+            | _qn(_FILE_MODULES, _FILE_TOOLS), Arg("root_dir"), DEFAULT,
             message=lambda hit: UnscopedAgentFileTool.message.format(name=dataflow.short_name(hit.name))),
     )
 

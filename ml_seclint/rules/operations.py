@@ -62,8 +62,9 @@ class LlmDebugLogging(Rule):
     owasp = ("LLM02:2025",)
     atlas = ("AML.T0055",)
     fix_safety = "unsafe"
-    litellm_message = ("litellm._turn_on_debug() logs every request and response, prompts and API keys included "
-                       "(litellm#7603); keep it out of served code")
+    context_severity = {"test": -1}  # tests are where debugging belongs: checked, reported low
+    litellm_message = ("litellm._turn_on_debug() logs every request and response, prompts and API keys "
+                       "included (litellm#7603); keep it out of served code")
     langchain_message = ("{name}(True) prints every prompt, response and intermediate step of every chain to "
                          "the logs; keep it out of served code")
     rows = (
@@ -73,7 +74,8 @@ class LlmDebugLogging(Rule):
         Row({"os.environ.update", "os.environ.setdefault", "os.putenv"}, message=_env_debug,
             fix=_remove_statement, requires=tuple(DEBUG_VARIABLES)),
     )
-    triggers = ("set_verbose", "LITELLM_LOG", "OPENAI_LOG", "langchain.debug", "langchain.verbose", "openai.log")
+    triggers = ("set_verbose", "LITELLM_LOG", "OPENAI_LOG", "langchain.debug", "langchain.verbose",
+                "openai.log")
 
     @classmethod
     def triggers_for(cls, settings: Any) -> tuple:
@@ -83,7 +85,7 @@ class LlmDebugLogging(Rule):
         super().__init__(ctx)
         self.main_guards = 0  # depth of `if __name__ == "__main__":` blocks around the current node
         self.line: Optional[cst.SimpleStatementLine] = None  # the statement line being visited
-        self.in_tests = _is_test_path(ctx.path)
+        self.blocks: list[Any] = []  # the statement lists around it (module, indented blocks)
 
     def visit_If(self, node: cst.If) -> None:
         if _is_main_guard(node.test):
@@ -96,10 +98,19 @@ class LlmDebugLogging(Rule):
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self.line = node
 
+    def visit_Module(self, node: cst.Module) -> None:
+        self.blocks.append(node.body)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.blocks.append(node.body)
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.blocks.pop()
+
     def report(self, node: cst.CSTNode, message: Optional[str] = None, *, severity: Optional[str] = None,
                fix: Any = None, related: tuple = ()) -> None:
-        """Tests and `__main__` blocks are where debugging belongs: reported low."""
-        if self.main_guards or self.in_tests:
+        """`__main__` blocks are where debugging belongs: reported low (tests: context_severity)."""
+        if self.main_guards:
             severity = "low"
         super().report(node, message, severity=severity, fix=fix, related=related)
 
@@ -131,9 +142,25 @@ class LlmDebugLogging(Rule):
             return None
         for small in line.body:
             if small is node or (isinstance(small, cst.Expr) and small.value is node):
-                if len(line.body) == 1:
-                    return Fix("remove the debug switch", UNSAFE, {line: cst.RemovalSentinel.REMOVE})
-                return Fix("remove the debug switch", UNSAFE, {small: cst.RemovalSentinel.REMOVE})
+                if len(line.body) > 1:
+                    return Fix("remove the debug switch", UNSAFE, {small: cst.RemovalSentinel.REMOVE})
+                edits: dict = {line: cst.RemovalSentinel.REMOVE}
+                following = self._next_statement(line)
+                if line.leading_lines:
+                    if following is None:
+                        return None  # its comments and blank lines would go with it
+                    # the blank lines and comments above the switch stay where they were
+                    edits[following] = following.with_changes(
+                        leading_lines=[*line.leading_lines, *following.leading_lines])
+                return Fix("remove the debug switch", UNSAFE, edits)
+        return None
+
+    def _next_statement(self, line: cst.SimpleStatementLine) -> Optional[cst.CSTNode]:
+        body = self.blocks[-1] if self.blocks else ()
+        for number, stmt in enumerate(body):
+            if stmt is line:
+                following = body[number + 1] if number + 1 < len(body) else None
+                return following if hasattr(following, "leading_lines") else None
         return None
 
 
@@ -144,15 +171,6 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     return isinstance(test.comparisons[0].operator, cst.Equal) \
         and any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides) \
         and any(isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides)
-
-
-def _is_test_path(path: str) -> bool:
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    return name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) or name == "conftest.py" \
-        or any(p in ("tests", "test", "testing") for p in parts[:-1])
-
-
 
 
 _COMPACT = compact(LlmDebugLogging)
