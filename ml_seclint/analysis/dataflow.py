@@ -63,7 +63,7 @@ class FileDataflow:
         self._last_call: Optional[cst.Call] = None
         self._seen_functions: set[int] = set()
         self._results: dict[int, Result] = {}
-        self._summaries: dict[int, Optional[Summary]] = {}
+        self._summaries: dict[tuple[int, int], Optional[Summary]] = {}
         self._flows: Optional[list[Flow]] = None
         self._seq = itertools.count()
         self._class_attrs: dict[int, dict[str, list]] = {}
@@ -373,7 +373,7 @@ class FileDataflow:
         return None
 
     def summary(self, node: cst.FunctionDef, owner: Scope, method: bool, depth: int) -> Optional[Summary]:
-        key = id(node)
+        key = (id(node), depth)  # a summary made deeper down looks through fewer helpers
         if key in self._summaries:
             return self._summaries[key]
         self._summaries[key] = None  # recursion: no summary while computing it

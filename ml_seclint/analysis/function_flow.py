@@ -358,7 +358,7 @@ class FunctionFlow:
             return EMPTY
         if attr == "name":  # Path(x).name: the last part only
             return Value(clean(base.taint, frozenset({api.PATH})))
-        if base.obj is _PATH_OBJ and attr == "parent":
+        if _is_path(base) and attr == "parent":
             return Value(base.taint, obj=_PATH_OBJ)
         return Value(base.taint)
 
@@ -706,7 +706,7 @@ class FunctionFlow:
             obj = pipe(left.obj, right.obj)
             if obj is not None:
                 return Value(obj=obj)
-        if isinstance(expr.operator, cst.Divide) and (left.obj is _PATH_OBJ or right.obj is _PATH_OBJ):
+        if isinstance(expr.operator, cst.Divide) and (_is_path(left) or _is_path(right)):
             return Value(union(left.taint, right.taint), obj=_PATH_OBJ)  # root / name
         if isinstance(expr.operator, cst.Add):
             return concat(left, right)
@@ -790,7 +790,13 @@ _EXPRESSIONS: dict[type, Callable[[FunctionFlow, Any], Value]] = {
 }
 
 _PATH = api.KINDS["path"]
-_PATH_OBJ = Obj(_PATH)  # one object: compared with `is`
+_PATH_OBJ = Obj(_PATH)
+
+
+def _is_path(value: Value) -> bool:
+    return value.obj is not None and value.obj.kind is _PATH
+
+
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold"})
 
 

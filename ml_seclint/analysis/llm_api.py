@@ -128,7 +128,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                                 "request": Sink(URL, "url", 1)}),
     Kind("jinja environment", sinks={"from_string": Sink(TEMPLATE_SINK, "source")}),
     Kind("sandboxed environment"),
-    Kind("path"),  # a pathlib path: its file operations are sinks of the path itself
+    # a pathlib path: its file operations are sinks of the path itself (analysis/function_flow.py)
+    Kind("path", same=_f("resolve", "joinpath", "with_name", "with_suffix", "with_stem", "absolute",
+                         "expanduser", "relative_to")),
     Kind("http request", source=NETWORK, anything=True),
 )}
 
@@ -209,6 +211,7 @@ CONSTRUCTORS: dict[str, str] = _kinds(
     ("jinja environment", _names(("jinja2", "jinja2.environment"), ("Environment",))),
     ("sandboxed environment", _names(("jinja2.sandbox",), ("SandboxedEnvironment",
                                                            "ImmutableSandboxedEnvironment"))),
+    ("path", _names(("pathlib",), ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath"))),
     ("dataframe", _names(("pandas",), ("DataFrame", "read_csv", "read_parquet", "read_excel", "read_json",
                                        "read_sql", "read_sql_query", "read_table", "read_feather", "concat",
                                        "merge", "json_normalize"))),
@@ -232,8 +235,7 @@ _LC_MODEL_NAMES = _f("OpenAI", "AzureOpenAI", "Ollama", "LlamaCpp", "VLLM", "VLL
                      "HuggingFaceTextGenInference", "Bedrock", "VertexAI", "GoogleGenerativeAI", "Anthropic",
                      "Cohere", "Replicate", "Together", "GPT4All", "CTransformers", "Fireworks", "TextGen",
                      "Tongyi", "OpenLLM", "Mlflow", "Databricks", "SagemakerEndpoint",
-                     "AzureMLOnlineEndpoint",
-                     "Groq", "Clarifai")
+                     "AzureMLOnlineEndpoint", "Groq", "Clarifai")
 _LLAMAINDEX_TYPES = _f("llama_index.core.llms.LLM", "llama_index.core.llms.llm.LLM",
                        "llama_index.core.base.llms.base.BaseLLM", "llama_index.core.llms.CustomLLM",
                        "llama_index.core.llms.function_calling.FunctionCallingLLM",

@@ -36,11 +36,11 @@ def facts(test: cst.BaseExpression, scope: Scope,
         if isinstance(target.operator, (cst.In, cst.NotIn)) and literal_collection(target.comparator, scope):
             found = member_facts(test.left)
             return (found, []) if isinstance(target.operator, cst.In) else ([], found)
-        if isinstance(target.operator, cst.Equal):
+        if isinstance(target.operator, (cst.Equal, cst.NotEqual)):
             for side in (test.left, target.comparator):
                 found = _commonpath_facts(side, scope)
                 if found:
-                    return found, []
+                    return (found, []) if isinstance(target.operator, cst.Equal) else ([], found)
     if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute):
         return _method_facts(test, scope, evaluate), []
     return [], []
