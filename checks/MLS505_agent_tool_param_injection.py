@@ -162,6 +162,16 @@ class ShellTool(Tool):
         return subprocess.getoutput(command)  # expect: MLS505
 
 
+class PythonREPLTool(BaseTool):
+    """LangChain's own REPL tool: running its input is its purpose."""
+
+    name: str = "python_repl"
+    description: str = "run python"
+
+    def _run(self, query: str) -> str:
+        return str(exec(query))  # ok: MLS502 reports where an agent is given this tool
+
+
 def helper_not_a_tool(command: str) -> str:
     return subprocess.run(command, shell=True, capture_output=True).stdout  # ok: not a tool; callers decide
 

@@ -75,6 +75,18 @@ class PromptBuilder:
         return Template(self.render.__doc__ or "").render()  # ok: a docstring
 
 
+DISPATCH_TEMPLATE = "{% for kernel in kernels %}dispatch({{ kernel }});\n{% endfor %}"
+IMPL_TEMPLATE = "void {{ name }}();\n"
+
+
+def create_template(template_str):
+    return jinja2.Template(template_str)  # ok: every caller in this module passes a constant
+
+
+dispatch_template = create_template(DISPATCH_TEMPLATE)
+impl_template = create_template(IMPL_TEMPLATE)
+
+
 def prompts(template_text):
     prompt = PromptTemplate(template=template_text, input_variables=["question"],  # expect: MLS506
                             template_format="jinja2")

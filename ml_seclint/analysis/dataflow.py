@@ -59,6 +59,7 @@ class FileDataflow:
         self.terminals: dict[int, set[str]] = {}
         self.calls: dict[int, list[cst.Call]] = {}  # per scope: the calls that may be sources
         self.wanted: set[str] = set()  # the origin kinds the file's rules report
+        self.by_name: dict[str, list[tuple[cst.Call, Scope]]] = {}  # calls by last name
         self.tool_seeds: dict[int, dict[str, Value]] = {}
         self._last_call: Optional[cst.Call] = None
         self._seen_functions: set[int] = set()
@@ -92,6 +93,11 @@ class FileDataflow:
             self.terminals.setdefault(key, set()).add(name)
             if name in self.source_terminals or isinstance(func, cst.Name):
                 self.calls.setdefault(key, []).append(node)
+            self.by_name.setdefault(name, []).append((node, scope))
+
+    def callers(self, name: str) -> list[tuple[cst.Call, Scope]]:
+        """Every call in the module whose last name is `name` (`f(...)`, `self.f(...)`)."""
+        return self.by_name.get(name, [])
 
     def want(self, *kinds: str) -> "FileDataflow":
         """Declare the origin kinds a rule reports (only those sources make a function worth walking)."""
@@ -186,7 +192,8 @@ class FileDataflow:
         if label is None and node.name.value in api.TOOL_METHODS and outer.kind == "class" \
                 and isinstance(outer.node, cst.ClassDef) and outer.parent is not None:
             _, bases = local_ancestry(cst.Name(outer.node.name.value), outer.parent)
-            if bases & api.TOOL_BASES:
+            own_code_tool = outer.node.name.value in api.CODE_TOOLS and bases & api.LANGCHAIN_TOOL_BASES
+            if bases & api.TOOL_BASES and not own_code_tool:
                 label = f"{outer.node.name.value}.{node.name.value}()"
         if label is None:
             return {}

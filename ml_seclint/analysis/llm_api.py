@@ -472,6 +472,11 @@ TOOL_BASES = _names(("langchain_core.tools", "langchain.tools", "langchain_core.
                      "langchain_community.tools"), ("BaseTool",)) \
     | _names(("smolagents", "smolagents.tools"), ("Tool",))
 TOOL_METHODS = _f("_run", "_arun", "forward")
+#: LangChain's own code-running tools (subclasses of its BaseTool with these names): running their
+#: input is their purpose, and MLS502 reports where an application gives one to an agent, so their
+#: implementations are not tool sources
+CODE_TOOLS = _f("PythonREPLTool", "PythonAstREPLTool", "ShellTool")
+LANGCHAIN_TOOL_BASES = frozenset(n for n in TOOL_BASES if n.startswith("langchain"))
 #: parameter types a tool framework validates into something that cannot carry text
 SAFE_PARAM_TYPES = _f("builtins.int", "builtins.float", "builtins.bool", "datetime.date", "datetime.datetime",
                       "uuid.UUID")

@@ -10,6 +10,7 @@ from ml_seclint.analysis import dataflow
 from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant, dict_items, literal, qualnames
+from ml_seclint.analysis.resolve import call_view as resolve_call
 from ml_seclint.analysis.scopes import ASSIGN, PARAM, Scope
 from ml_seclint.engine.rows import DEFAULT, TRUE, Arg, Hit, Row, given, matches
 from ml_seclint.engine.rule import Option, Rule
@@ -364,8 +365,8 @@ class ModelTemplateInjection(LlmRule):
             severity = "medium" if prompt else "high"
         else:
             param = _parameter_root(hit.expr, scope) if hit.expr is not None else None
-            if param is None:
-                return  # the library's own text (self.template, a docstring, a file it ships): not reported
+            if param is None or self._callers_pass_literals(scope, param):
+                return  # the module's own text (self.template, a docstring, constants passed in)
             text = f"compiles a template its caller passes in (parameter '{param}')"
             severity = "low" if prompt else "medium"
         if prompt:
@@ -380,6 +381,35 @@ class ModelTemplateInjection(LlmRule):
                        f"process{why}; use jinja2.sandbox.{_SANDBOX}")
             fix = self._fix(hit, scope)
         self.report(hit.node, message, severity=severity, fix=fix, related=tuple(places.items))
+
+    def _callers_pass_literals(self, scope: Scope, param: str) -> bool:
+        """`create_template(DISPATCH_TEMPLATE)`: every call of the function in this module passes
+        literal text for `param` (a helper of a code generator). A function nobody here calls is an
+        API whose callers are unknown: False."""
+        node = scope.node
+        if not isinstance(node, cst.FunctionDef):
+            return False
+        params = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+        if param not in params:
+            return False
+        state = dataflow.for_file(self.ctx)
+        calls = state.callers(node.name.value)
+        if not calls:
+            return False
+        in_class = scope.parent is not None and scope.parent.kind == "class"
+        for call, where in calls:
+            bound = in_class and isinstance(call.func, cst.Attribute)  # self.f(x): x is the 2nd param
+            position = params.index(param) - (1 if bound else 0)
+            view = resolve_call(call, where)
+            expr, arg_scope = view.arg(param, position)
+            if expr is MISSING or expr is UNKNOWN:
+                return False
+            text = literal(expr, arg_scope)
+            if not isinstance(text, str):
+                constant_text = state.constant_text(expr, arg_scope) if isinstance(expr, cst.Name) else None
+                if constant_text is None:
+                    return False
+        return True
 
     def _fix(self, hit: dataflow.SinkHit, scope: Scope) -> Optional[Fix]:
         """`Environment(...)` -> `ImmutableSandboxedEnvironment(...)`; `jinja2.Template(src)` ->
