@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence
 
 import libcst as cst
 
+from ml_seclint.analysis.literals import number_value, string_value
 from ml_seclint.analysis.scopes import ASSIGN, CLASS, IMPORT, Binding, Scope, names_in
 
 
@@ -80,11 +81,9 @@ def literal(expr: cst.BaseExpression, scope: Scope) -> Any:
     expr, scope = constant(expr, scope)
     if isinstance(expr, cst.Name):
         return {"True": True, "False": False, "None": None}.get(expr.value, UNKNOWN)
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        value = string_value(expr) if isinstance(expr, cst.BaseString) else number_value(expr)
         return UNKNOWN if value is None else value
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        return expr.evaluated_value
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
         value = literal(expr.expression, scope)
         return UNKNOWN if value is UNKNOWN else not value
@@ -106,7 +105,7 @@ def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
     of an f-string / concatenation / `+` chain. None when nothing is known."""
     expr, scope = constant(expr, scope)
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
+        value = string_value(expr)
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.FormattedString):
         head = []
@@ -125,7 +124,7 @@ def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
         left = string_prefix(expr.left, scope)
         if left is None:
             return None
-        full = expr.evaluated_value
+        full = string_value(expr)
         return full if isinstance(full, str) else left
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left = literal(expr.left, scope)
