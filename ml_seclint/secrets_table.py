@@ -57,7 +57,9 @@ def _compiled(pattern: str) -> "re.Pattern[str]":
 
 
 def _openai(prefix: str) -> str:
-    return rf"{prefix}[{URLSAFE}]{{20,}}T3BlbkFJ[{URLSAFE}]{{20,}}"
+    # each half is 74 or 58 characters in the keys OpenAI issues; bounded, so a long run of
+    # `sk-proj-` costs linear time, not quadratic
+    return rf"{prefix}[{URLSAFE}]{{20,100}}T3BlbkFJ[{URLSAFE}]{{20,100}}"
 
 
 FORMATS: tuple[KeyFormat, ...] = (
@@ -215,29 +217,36 @@ def may_hold_key(text: Union[str, bytes]) -> bool:
 # string literal or an UPPER_CASE constant (or an UPPER_CASE name followed by a string argument:
 # `setdefault("HF_TOKEN", "...")`), or a string passed first to a known SDK call. Candidates come
 # from str.find: a case-insensitive alternation regex would try every position of the file.
+# Every pattern here is linear in the text (tests/test_patterns.py): each identifier is looked at
+# once however many credential words it holds, no two repetitions can take the same characters,
+# and the annotation between `:` and `=` is at most 200 characters.
 _CREDENTIAL_WORDS = ("password", "passwd", "passphrase", "pwd", "secret", "credential", "key", "token",
                      "authorization", "bearer", "pat")
 _CREDENTIAL_TAIL = re.compile(r"""(?P<rest>\w*)["']?\]?
-    (?:[ \t]*:[ \t]*[\w.\[\],|\ \t]*?=|[ \t]*[:=!]=?|(?P<comma>["'][ \t]*,))
+    (?:[ \t]*:[\w.\[\],|\ \t]{0,200}?=|[ \t]*[:=!]=?|(?P<comma>["'][ \t]*,))
     [ \t]*(?:[rbuRBU]{0,2}["']|[A-Z][A-Z0-9_]{2,}\b)""", re.X)
+_WORD_END = re.compile(r"\w*")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _SDK_CALLS = ("login(", "Client(", "ClientV2(", "Github(", "Auth(")
 _SDK_TAIL = re.compile(r"""[ \t]*[rbuRBU]{0,2}["']""")
-_AUTH_TAIL = re.compile(r"""[^)\n]*?,[ \t]*[rbuRBU]{0,2}["']""")  # HTTPBasicAuth(user, "...")
+_AUTH_TAIL = re.compile(r"""[^)\n]{0,200}?,[ \t]*[rbuRBU]{0,2}["']""")  # HTTPBasicAuth(user, "...")
 _SDK_KEYWORDS = ("wandb", "clearml", "Github")  # SDKs whose credential keyword is `key=` / `login_or_token=`
 
 
 def may_hold_credential(text: Union[str, bytes]) -> bool:
     if isinstance(text, bytes):
         text = text.decode("latin-1")
-    lower = text.lower()
+    lower = text.translate(_ASCII_LOWER)  # str.lower() can change lengths, so offsets
     for word in _CREDENTIAL_WORDS:
         start = lower.find(word)
         while start != -1:
             end = start + len(word)
+            word_end = _WORD_END.match(text, end).end()  # type: ignore[union-attr]
             match = _CREDENTIAL_TAIL.match(text, end)
             if match is not None:
                 begin = start
-                while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "_-"):
+                while begin > 0 and text[begin - 1] in _NAME_CHARS:
                     begin -= 1
                 name = text[begin:match.end("rest")]
                 upper = name.isupper()
@@ -245,7 +254,8 @@ def may_hold_credential(text: Union[str, bytes]) -> bool:
                         credential_name(name) or (upper and credential_name(name, environment=True))
                         or (name in ("key", "login_or_token") and any(k in text for k in _SDK_KEYWORDS))):
                     return True
-            start = lower.find(word, end)
+            # another occurrence in the same identifier has the same name and tail
+            start = lower.find(word, word_end)
     for call in _SDK_CALLS:
         start = text.find(call)
         while start != -1:

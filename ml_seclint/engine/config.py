@@ -34,6 +34,9 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "require-reason": (bool, "report a # noqa / # ml-seclint: ignore that silences a finding "
                              "without a reason as MLS001 (CLI)"),
     "notebooks": (bool, "check Jupyter notebooks (.ipynb) found in directories (default: true)"),
+    "max-file-size": (int, "files larger than this many bytes are skipped with an MLS000 (default: "
+                           "1048576, 1 MiB; a notebook may be 20 times larger, since its images "
+                           "are not read)"),
 }
 
 
@@ -156,6 +159,8 @@ def settings_from_table(table: dict, where: str, root: Optional[str] = None,
                 for pattern, codes in value.items()}
         elif key in GLOBAL_KEYS:
             settings.extra[key] = _check_type(key, value, GLOBAL_KEYS[key][0], where)
+            if key == "max-file-size" and value < 1:
+                raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
         elif key in options:
             opt = options[key]
             settings.options[key] = _check_type(key, value, opt.type, where)

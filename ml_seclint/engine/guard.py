@@ -24,6 +24,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
+import libcst as cst
+
 #: syntax-tree levels (as CPython's ast counts them, `and`/`or` chains as libcst nests them) a
 #: file may have: 2,500 `+` terms, `elif`s or nested `not`s, 1,250 chained calls
 MAX_DEPTH = 2500
@@ -36,9 +38,14 @@ _NESTING = ("too many nested parentheses", "too complex", "too many nested f-str
 _ISOLATE: contextvars.ContextVar[bool] = contextvars.ContextVar("ml_seclint_isolate", default=False)
 
 
-class NeedsIsolation(Exception):
+class NeedsIsolation(BaseException):
     """Raised instead of parsing a file Python's parser could not vet, while `isolation()` is on:
-    the caller parses it in a child process, where a crash costs that file only."""
+    the caller parses it in a child process, where a crash costs that file only. A BaseException,
+    so that the handlers that turn errors into MLS000 findings let it through."""
+
+
+class Refused(ValueError):
+    """`parse` was given a source nested too deeply for libcst's parser."""
 
 
 @contextlib.contextmanager
@@ -97,6 +104,18 @@ def vet(source: Union[str, bytes], path: str, tree: Optional[ast.AST] = None, *,
         return Vetting(tree, refusal=(line, 0, f"nested too deeply: more than {MAX_DEPTH:,} syntax levels "
                                                f"at line {line} (ml-seclint analyses up to {MAX_DEPTH:,})"))
     return Vetting(tree)
+
+
+def parse(source: Union[str, bytes], path: str = "<string>") -> cst.Module:
+    """`cst.parse_module` behind the guard, for code that did not come through lint_source (a
+    notebook cell, fixed code): Refused for a source nested too deeply, NeedsIsolation while
+    isolating for a source Python rejects."""
+    vetting = vet(source, path)
+    if vetting.refusal is not None:
+        raise Refused(vetting.refusal[2])
+    if vetting.python_error is not None and isolating():
+        raise NeedsIsolation(path)
+    return cst.parse_module(source)
 
 
 def _nul_line(source: Union[str, bytes]) -> int:

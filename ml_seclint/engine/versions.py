@@ -5,12 +5,21 @@ import re
 from typing import Any, Optional
 
 _VERSION = re.compile(r"^\s*(\d+(?:\.\d+)*)")
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)\Z", re.S)
+#: digits in one part of a version: more is absurd (and int() refuses 4,300 and up)
+_MAX_DIGITS = 18
 
 
 def parse_version(text: str) -> Optional[tuple[int, ...]]:
+    """`"2.6.1"` -> (2, 6, 1); None when the text does not start with a version, or a part of it
+    has more than 18 digits."""
     match = _VERSION.match(text)
-    return tuple(int(p) for p in match.group(1).split(".")) if match else None
+    if match is None:
+        return None
+    parts = match.group(1).split(".")
+    if any(len(part) > _MAX_DIGITS for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
 
 
 def _lower_bound(spec: str) -> Optional[tuple[int, ...]]:

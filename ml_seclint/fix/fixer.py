@@ -30,6 +30,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.guard import parse
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.fix.fixes import applies
 from ml_seclint.engine.rule import Rule
@@ -275,7 +276,7 @@ def _python_error(text: str, path: str, compile_: bool) -> Optional[str]:
 def _verify(text: str, path: str, original_compiles: bool) -> Optional[str]:
     """Why the fixed code is unacceptable, or None."""
     try:
-        cst.parse_module(text)
+        parse(text)
     except Exception as exc:  # noqa: BLE001
         return f"code libcst cannot parse ({getattr(exc, 'message', exc)})"
     version = ".".join(map(str, sys.version_info[:2]))
@@ -306,13 +307,12 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
              disable_noqa: bool = False, rules: Optional[Sequence[type[Rule]]] = None) -> FileFix:
     """Fix one file; with `write` the file is rewritten when it changed (bytes outside the edits,
     the encoding and a BOM are kept), otherwise only the diff is computed."""
-    from ml_seclint.inputs.sources import decode, read_text
+    from ml_seclint.engine.guard import max_file_size
+    from ml_seclint.inputs.sources import decode, read_bytes
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return FileFix(path, None, error=read_text(path)[1])
+    data, problem = read_bytes(path, max_file_size(settings))
+    if data is None:
+        return FileFix(path, None, error=problem)
     text, problem = decode(data, path)
     if text is None:
         return FileFix(path, None, error=problem)

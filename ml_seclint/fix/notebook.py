@@ -93,10 +93,10 @@ def _join(cells: Sequence[list[str]]) -> str:
 
 
 def _parses(text: str) -> bool:
-    import libcst as cst
+    from ml_seclint.engine.guard import parse
 
     try:
-        cst.parse_module(text)
+        parse(text)
     except Exception:  # noqa: BLE001 - any parser failure: the cell is not fixable
         return False
     return True
@@ -219,10 +219,8 @@ def fix_notebook_file(task: Any) -> Any:
     from ml_seclint.fix.fixer import redact_diff, unified_diff
     from ml_seclint.fix.fixes import detached
 
-    try:
-        with open(task.path, "rb") as fh:
-            data = fh.read()
-    except OSError:
+    data, _ = notebooks.read_notebook(task.path, task.settings)
+    if data is None:
         return notebooks.check_notebook(task)  # reports why it cannot be read
     bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
     try:

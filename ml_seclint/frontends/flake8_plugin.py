@@ -3,7 +3,9 @@
 flake8 keeps selection, `# noqa`, extend-ignore and per-file-ignores; this adapter only runs the
 engine with the rule options of `[tool.ml-seclint]`, drops what `# ml-seclint: ignore[...]` comments
 silence (so the editor agrees with the CLI), and never raises: any failure becomes one
-MLS000 line for that file, so flake8 still reports every other finding of every file.
+MLS000 line for that file, so flake8 still reports every other finding of every file. flake8 calls
+it only for files Python parses, and the engine's guard refuses what would crash libcst's parser
+in them (engine/guard.py), so the plugin cannot take a flake8 worker down.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class Flake8Plugin:
     disable_noqa = False
 
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
+        self.tree = tree  # flake8's parse of `lines`: the engine's guard measures it, no reparse
         self.lines = lines
         self.filename = filename
 
@@ -71,7 +74,7 @@ class Flake8Plugin:
             return
         # flake8 does the selecting: run every rule, with the project's rule options
         source = "".join(self.lines)
-        result = lint_source(source, self.filename, settings, list(RULES.values()))
+        result = lint_source(source, self.filename, settings, list(RULES.values()), tree=self.tree)
         # flake8 applies `# noqa`; ml-seclint's own `# ml-seclint: ignore[...]` is applied here
         for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source):
             yield self._line(finding)

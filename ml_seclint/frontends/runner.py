@@ -1,19 +1,31 @@
-"""Running the engine over many files for the CLI: reading, noqa, parallel workers, progress."""
+"""Running the engine over many files for the CLI: reading, noqa, worker processes, progress.
+
+No file can cost another file its results. Files are checked in this process, with the engine's
+guard (engine/guard.py) refusing what would crash libcst's native parser; a file the guard cannot
+vet (Python rejects it: a syntax error, or syntax newer than this Python) is checked in a child
+process instead. With --jobs N every file goes to N worker processes. Either way, a process that
+dies on a file (a segfault, killed for running out of memory) turns that file alone into an MLS000
+finding, and a new process takes over the remaining files.
+"""
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from multiprocessing.connection import wait
+from typing import Any, Callable, Optional
 
+from ml_seclint.engine import deepstack, guard
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import FileResult, lint_source
-from ml_seclint.fix.fixes import detached
 from ml_seclint.engine.finding import error_finding
-from ml_seclint.inputs.sources import read_text
+from ml_seclint.engine.lint import FileResult, lint_source
 from ml_seclint.engine.results import CheckResult, select_findings
+from ml_seclint.fix.fixes import detached
+from ml_seclint.inputs.sources import read_text
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -30,9 +42,9 @@ class Task:
 
 
 def check_file(task: Task) -> CheckResult:
-    """Check one file; never raises (a failure is an MLS000 finding of that file)."""
+    """Check one file here; never raises (a failure is an MLS000 finding of that file)."""
     try:
-        return _check(task)
+        return deepstack.call(_check, task)
     except Exception as exc:  # noqa: BLE001 - one bad file must not lose the others
         reason = f"internal error: {type(exc).__name__}: {exc}"
         return CheckResult(task.path, [error_finding(task.path, reason)])
@@ -51,7 +63,7 @@ def _check(task: Task) -> CheckResult:
         from ml_seclint.inputs.notebooks import check_notebook
 
         return check_notebook(task)
-    text, error = read_text(task.path)
+    text, error = read_text(task.path, guard.max_file_size(task.settings))
     if text is None:
         return CheckResult(task.path, [error] if error else [])
     result: FileResult = lint_source(text, task.path, task.settings, check_syntax=True)
@@ -66,22 +78,158 @@ def _check(task: Task) -> CheckResult:
 def run(tasks: list[Task], jobs: int,
         progress: Optional[Callable[[int, int], None]] = None) -> list[CheckResult]:
     """Results in the order of `tasks`."""
-    total = len(tasks)
+    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
+        return _run_here(tasks, progress)
+    return _run_workers(tasks, jobs, progress)
+
+
+def _run_here(tasks: list[Task], progress: Optional[Callable[[int, int], None]]) -> list[CheckResult]:
     results: list[CheckResult] = []
-    if jobs <= 1 or total < PARALLEL_MIN_FILES:
-        iterator: Iterable[CheckResult] = map(check_file, tasks)
-        for result in iterator:
+    child: Optional[_Worker] = None
+    try:
+        for task in tasks:
+            try:
+                with guard.isolation():
+                    result = check_file(task)
+            except guard.NeedsIsolation:
+                child = child if child is not None and child.alive() else _Worker()
+                result = child.check(task)
             results.append(result)
             if progress:
-                progress(len(results), total)
-        return results
-    chunk = max(1, min(32, total // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(check_file, tasks, chunksize=chunk):
-            results.append(result)
-            if progress:
-                progress(len(results), total)
+                progress(len(results), len(tasks))
+    finally:
+        if child is not None:
+            child.stop()
     return results
+
+
+def _run_workers(tasks: list[Task], jobs: int,
+                 progress: Optional[Callable[[int, int], None]]) -> list[CheckResult]:
+    results: list[Optional[CheckResult]] = [None] * len(tasks)
+    queue = deque(range(len(tasks)))
+    workers = [_Worker() for _ in range(min(jobs, len(tasks)))]
+    done = 0
+    try:
+        while done < len(tasks):
+            for number, worker in enumerate(workers):
+                if worker.index is None and queue:
+                    if not worker.alive():  # killed between files (it had no file to lose)
+                        worker.stop()
+                        worker = workers[number] = _Worker()
+                    worker.send(queue.popleft(), tasks)
+            busy = [w for w in workers if w.index is not None]
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for number, worker in enumerate(workers):
+                if worker.index is None or not ready & {worker.conn, worker.process.sentinel}:
+                    continue
+                index, result = worker.index, worker.receive(tasks)
+                if not worker.alive():
+                    worker.stop()
+                    workers[number] = _Worker()
+                results[index] = result
+                done += 1
+                if progress:
+                    progress(done, len(tasks))
+    finally:
+        for worker in workers:
+            worker.stop()
+    return results  # type: ignore[return-value]
+
+
+def _context() -> Any:
+    # fork is cheap and needs no re-import; elsewhere (macOS, Windows) the platform's default
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+class _Worker:
+    """A child process that checks the files it is sent, one at a time."""
+
+    def __init__(self) -> None:
+        context = _context()
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child,), name="ml-seclint worker", daemon=True)
+        self.process.start()
+        child.close()
+        self.index: Optional[int] = None  # the task it is checking
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def send(self, index: int, tasks: list[Task]) -> None:
+        self.index = index
+        try:
+            self.conn.send((index, tasks[index]))
+        except (OSError, ValueError):  # it just died: the next wait sees it
+            pass
+
+    def receive(self, tasks: list[Task]) -> CheckResult:
+        """The result of the file it was sent, or MLS000 if the process died checking it."""
+        index, self.index = self.index, None
+        task = tasks[index]  # type: ignore[index]
+        try:
+            if self.conn.poll():
+                sent_index, result = self.conn.recv()
+                if sent_index == index:
+                    return result
+        except (EOFError, OSError, ValueError, TypeError, AttributeError, ImportError):
+            pass  # died while sending
+        self.process.join(5)
+        if self.process.is_alive():  # a broken pipe, yet alive: do not trust it with more files
+            self.process.terminate()
+            self.process.join(5)
+        return CheckResult(task.path, [error_finding(task.path, _crash_reason(self.process.exitcode))])
+
+    def check(self, task: Task) -> CheckResult:
+        self.send(0, [task])
+        wait([self.conn, self.process.sentinel])
+        return self.receive([task])
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(1)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(1)
+        self.conn.close()
+
+
+def _crash_reason(exitcode: Optional[int]) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        why = {"SIGSEGV": "a segmentation fault, as libcst's native parser has on pathological code",
+               "SIGKILL": "killed, usually for running out of memory"}.get(name, name)
+        cause = f"{name}: {why}" if why != name else name
+    else:
+        cause = f"exit status {exitcode}"
+    return f"the parser crashed on this file ({cause}); the other files were checked"
+
+
+def _serve(conn: Any) -> None:
+    """A worker process: check each task it receives, until None or the parent goes away."""
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if item is None:
+            return
+        index, task = item
+        result = check_file(task)
+        try:
+            conn.send((index, result))
+        except (OSError, ValueError):
+            return
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result: report it instead
+            reason = f"internal error: the result could not be sent: {type(exc).__name__}"
+            conn.send((index, CheckResult(task.path, [error_finding(task.path, reason)])))
 
 
 class Progress:

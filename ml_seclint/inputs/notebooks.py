@@ -25,6 +25,7 @@ from typing import Any, Optional, Sequence, Union
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import NOT_CHECKED, Finding, error_finding
+from ml_seclint.engine.guard import max_file_size
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.engine.rule import Rule
 from ml_seclint.secrets_table import (credential_name, find_keys, has_keyword, iter_lines,
@@ -36,7 +37,8 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "p
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _HELP = re.compile(r"^(?:\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
 _MAGIC_ASSIGN = re.compile(r"^(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
-_ENV_MAGIC = re.compile(r"^\s*%(?:env|set_env)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*[=\s]\s*(?P<value>\S+)")
+_ENV_MAGIC = re.compile(r"^\s*%(?:env|set_env)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+)"
+                        r"(?P<value>\S+)")
 _SHELL_ENV = re.compile(r"(?:^|[\s;!])(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\S+)")
 _TEXT_MIME = re.compile(r"^(?:text/|application/(?:json|javascript|x-ipynb\+json|.*\+json))")
 
@@ -312,6 +314,8 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
     """Cells that do not parse on their own: each one MLS000 (appended to `errors`)."""
     import libcst as cst
 
+    from ml_seclint.engine.guard import Refused, parse
+
     broken = []
     for cell in cells:
         if cell.kind != "code" or cell.language not in PYTHON_LANGUAGES:
@@ -319,7 +323,7 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
         lines, _ = to_python(cell.source)
         source = "\n".join(lines) + "\n"
         try:
-            cst.parse_module(source)
+            parse(source)
         except cst.ParserSyntaxError as exc:
             line, column = _syntax_position(source, exc.raw_line, exc.raw_column, len(lines))
             message = re.sub(r"error at \d+:\d+: ", "", exc.message)
@@ -329,7 +333,8 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
             errors.append(error)
             broken.append(cell.index)
         except Exception as exc:  # noqa: BLE001 - parser bugs: skip the cell, keep the rest
-            error = error_finding(path, f"cell {cell.index} could not be parsed: {type(exc).__name__}")
+            why = str(exc) if isinstance(exc, Refused) else type(exc).__name__
+            error = error_finding(path, f"cell {cell.index} could not be parsed: {why}")
             error.cell, error.end_column = cell.index, 1
             errors.append(error)
             broken.append(cell.index)
@@ -426,12 +431,21 @@ def check_notebook(task: Any) -> Any:
     `# ml-seclint: ignore`) in code cells and on magic lines, map to cells."""
     from ml_seclint.engine.results import CheckResult
 
-    try:
-        with open(task.path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return CheckResult(task.path, [error_finding(task.path, f"cannot read file: {exc.strerror or exc}")])
+    data, error = read_notebook(task.path, task.settings)
+    if data is None:
+        return CheckResult(task.path, [error] if error else [])
     return check_notebook_data(data, task)
+
+
+#: a notebook file may be this many times `max-file-size`: images and other binary outputs are
+#: never read, and the limit applies again to the code and text that are checked
+NOTEBOOK_SIZE_FACTOR = 20
+
+
+def read_notebook(path: str, settings: Settings) -> tuple[Optional[bytes], Optional[Finding]]:
+    from ml_seclint.inputs.sources import read_bytes
+
+    return read_bytes(path, max_file_size(settings) * NOTEBOOK_SIZE_FACTOR)
 
 
 def check_notebook_data(data: Union[bytes, str], task: Any, secrets: Optional[list[str]] = None) -> Any:

@@ -29,11 +29,9 @@ class SourceFiles:
     def raw(self, path: str) -> Optional[bytes]:
         key = self.absolute(path)
         if key not in self._raw:
-            try:
-                with open(key, "rb") as fh:
-                    self._raw[key] = fh.read()
-            except OSError:
-                self._raw[key] = None
+            from ml_seclint.inputs.sources import read_bytes
+
+            self._raw[key] = read_bytes(key)[0]  # a regular file only: a FIFO would block
         return self._raw[key]
 
     def lines(self, path: str) -> Optional[list[str]]:
