@@ -4,7 +4,8 @@ The code cells are joined into one module, so an import in the first cell resolv
 later one, and the engine runs once. IPython syntax is neutralised line by line without moving
 any other line or column: a line magic, shell escape or help line (`%time`, `!pip`, `obj?`)
 becomes a blank line (inside a block: `pass` at the same indentation; `x = !ls` keeps its target:
-`x = ...`), and a cell magic that is not Python (`%%bash`, `%%writefile`) becomes blank lines.
+`x = ...`), the lines a backslash continues it onto become blank lines (IPython joins them to it),
+and a cell magic that is not Python (`%%bash`, `%%writefile`) becomes blank lines.
 A line map takes every finding back to its cell (1-based position in the notebook's `cells`
 list, markdown cells included) and its line in that cell.
 
@@ -193,18 +194,26 @@ def to_python(source: str) -> tuple[list[str], list[tuple[int, str]]]:
         lines[first] = ""
     state = _LineState()
     out: list[str] = []
+    continued = False  # the line before is a magic or shell line ending in a backslash
     for number, line in enumerate(lines, 1):
+        if continued:  # IPython joins it to that line (`!pip install -q \` + next line)
+            magic.append((number, line))
+            continued = line.endswith("\\")
+            out.append("")
+            continue
         if state.at_statement_start and line.strip():
             stripped = line.lstrip()
             indent = line[:len(line) - len(stripped)]
             assign = _MAGIC_ASSIGN.match(stripped)
             if stripped.startswith(("%", "!", "?")) or _HELP.match(stripped):
                 magic.append((number, line))
+                continued = line.endswith("\\")
                 # a blank line at the top level (so a fix's import still lands among the cell's
                 # imports), `pass` inside a block (which must not become empty)
                 line = indent + "pass" if indent else ""
             elif assign:
                 magic.append((number, line))
+                continued = line.endswith("\\")
                 line = f"{indent}{assign.group('target')} = ..."
         state.feed(line)
         out.append(line)
