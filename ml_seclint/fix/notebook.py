@@ -216,7 +216,7 @@ def fix_notebook_file(task: Any) -> Any:
     import codecs
 
     from ml_seclint.inputs import notebooks
-    from ml_seclint.fix.fixer import redact_diff, unified_diff
+    from ml_seclint.fix.fixer import outside_roots, redact_diff, unified_diff
     from ml_seclint.fix.fixes import detached
 
     data, _ = notebooks.read_notebook(task.path, task.settings)
@@ -234,7 +234,11 @@ def fix_notebook_file(task: Any) -> Any:
     result = notebooks.check_notebook_data(new_data, task, secrets)
     if new != text:
         result.diff = redact_diff(unified_diff(text, new, task.path), fixed, secrets)
-        if not task.diff:
+        refusal = None if task.diff else outside_roots(task.path, task.roots)
+        if refusal:
+            result = notebooks.check_notebook_data(data, task)
+            error, fixed = _error(task.path, refusal), []
+        elif not task.diff:
             try:
                 with open(task.path, "wb") as fh:
                     fh.write(new_data)

@@ -252,6 +252,10 @@ def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:
 
     tasks: list[Task] = []
     seen: set[str] = set()
+    # --fix writes through a symlink only to a file under a checked directory (or the directory
+    # of a file named on the command line)
+    roots = tuple(sorted({os.path.realpath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
+                          for p in paths}))
     for path in paths:
         if os.path.isdir(path):
             files = list(walk(path, settings_for))
@@ -261,7 +265,8 @@ def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:
             key = os.path.abspath(file)
             if key not in seen:
                 seen.add(key)
-                tasks.append(Task(_display(file), settings_for(os.path.dirname(key)), args.disable_noqa))
+                tasks.append(Task(_display(file), settings_for(os.path.dirname(key)), args.disable_noqa,
+                                  roots=roots))
     return tasks
 
 

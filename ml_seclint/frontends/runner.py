@@ -39,6 +39,7 @@ class Task:
     fix: bool = False  # apply fixes (ml_seclint.fix.fixer)
     unsafe_fixes: bool = False  # ... the unsafe ones too
     diff: bool = False  # compute the diff, do not write
+    roots: tuple[str, ...] = ()  # real paths of the checked directories: --fix writes only inside
 
 
 def check_file(task: Task) -> CheckResult:
