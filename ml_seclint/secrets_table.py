@@ -308,12 +308,14 @@ def scrub(text: str) -> str:
     return "".join(out)
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
 def iter_lines(text: str) -> Iterator[tuple[int, int, str]]:
-    """(1-based line, offset of the line in text, line) for each line of `text`."""
-    offset = 0
-    for number, line in enumerate(text.splitlines(keepends=True), 1):
-        yield number, offset, line
-        offset += len(line)
+    """(1-based line, offset of the line in text, line) for each line of `text`, split where
+    Python splits lines (not at form feeds or U+2028, as str.splitlines does)."""
+    for number, match in enumerate(_LINE.finditer(text), 1):
+        yield number, match.start(), match.group()
 
 
 # -- credential names (MLS402) ----------------------------------------------------------------

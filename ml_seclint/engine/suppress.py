@@ -85,11 +85,18 @@ def _scan(lines: list[str]) -> tuple[dict[int, tuple[int, int]], dict[int, list[
     return groups, comments
 
 
+def physical_lines(source: str) -> list[str]:
+    """The lines as flake8 reads a file (`tokenize.open(...).readlines()`): split at \\n, \\r\\n and
+    \\r only, each ending in \\n. `str.splitlines` also splits at form feeds, vertical tabs, U+2028
+    and other characters that are no line break to Python or flake8."""
+    return io.StringIO(source, newline=None).readlines()
+
+
 class Noqa:
     """Decides which findings of one source are silenced by `# noqa` (flake8's rules)."""
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines(keepends=True)
+        self.lines = physical_lines(source)
         self.whole_file = any(NOQA_FILE.match(line) for line in self.lines)
         self._groups: Optional[dict[int, tuple[int, int]]] = None
         self._comments: dict[int, list[tuple[int, int, str]]] = {}
