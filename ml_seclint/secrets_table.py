@@ -294,16 +294,45 @@ def redact(value: Union[str, bytes]) -> str:
     return f"{value[:shown]}…({len(value)} chars)"
 
 
+# Credential-shaped values that need no rule to be recognised: the password of a URL
+# (`https://user:PASSWORD@host`), a credential-named URL or form parameter (`?token=...`), and an
+# authorization header value (`Bearer ...`). Bounded repetitions: linear in the text.
+_URL_PASSWORD = re.compile(r"(?<=://)[^\s/@:'\"]{0,256}:(?P<value>[^\s/@'\"]{1,256})@")
+_PARAMETER = re.compile(r"[?&;](?P<name>[A-Za-z][A-Za-z0-9_.-]{0,63})=(?P<value>[^\s&#'\"]{1,512})")
+_AUTHORIZATION = re.compile(r"\b(?:Bearer|Basic|Token|token|bearer)[ \t]+"
+                            r"(?P<value>[A-Za-z0-9._~+/=-]{8,512})")
+
+
+def _credential_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    if "://" in text:
+        spans += [m.span("value") for m in _URL_PASSWORD.finditer(text)]
+    if "=" in text:
+        spans += [m.span("value") for m in _PARAMETER.finditer(text)
+                  if len(m.group("value")) >= 8 and credential_name(m.group("name"), environment=True)]
+    if "earer" in text or "asic" in text or "oken" in text:
+        spans += [m.span("value") for m in _AUTHORIZATION.finditer(text)]
+    return spans
+
+
 def scrub(text: str) -> str:
-    """`text` with every provider key replaced by its redacted form (for error messages)."""
-    if not text or not has_keyword(text):
+    """`text` with every provider key, URL password, credential-named URL parameter and
+    authorization header value replaced by its redacted form (for messages and diffs: a secret
+    is never shown in full, whichever rules ran)."""
+    if not text:
+        return text
+    spans = [(m.start, m.end) for m in find_keys(text)] if has_keyword(text) else []
+    spans += _credential_spans(text)
+    if not spans:
         return text
     out = []
     last = 0
-    for match in find_keys(text):
-        out.append(text[last:match.start])
-        out.append(redact(match.value))
-        last = match.end
+    for start, end in sorted(spans):
+        if start < last:  # overlapping: already redacted
+            continue
+        out.append(text[last:start])
+        out.append(redact(text[start:end]))
+        last = end
     out.append(text[last:])
     return "".join(out)
 

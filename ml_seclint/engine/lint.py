@@ -19,6 +19,7 @@ from ml_seclint.engine.finding import Finding, error_finding
 from ml_seclint.engine.positions import positions
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
+from ml_seclint.secrets_table import scrub
 
 
 @dataclass
@@ -149,7 +150,8 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
         seen.add((rule.code, id(node)))
         where = ranges[node]
         findings.append(Finding(
-            rule.code, f"{message} {rule.suffix()}", where.start.line, where.start.column,
+            # a message may quote source text (a URL): never a secret in full, whatever the rule
+            rule.code, f"{scrub(message)} {rule.suffix()}", where.start.line, where.start.column,
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
             node=node))
     return findings

@@ -371,8 +371,9 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
         new_data = result.text.encode(encoding)
     except (UnicodeError, ValueError) as exc:
         return _unchanged(outcome, settings, disable_noqa, _error(path, f"fixes not applied: {exc}"))
+    secrets = [*secret_findings(text, path, settings), *secret_findings(result.text, path, settings)]
     outcome.diff = redact_diff(unified_diff(text, result.text, path),
-                               (*result.fixed, *result.remaining, *result.suppressed))
+                               (*result.fixed, *result.remaining, *result.suppressed, *secrets))
     if write:
         refusal = outside_roots(path, roots)
         if refusal:
@@ -385,6 +386,19 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
                               _error(path, f"fixes not written: {exc.strerror or exc}"))
         outcome.written = True
     return outcome
+
+
+def secret_settings(settings: Settings) -> Settings:
+    """`settings` with every MLS4xx rule enabled and nothing else: what a diff must redact does not
+    depend on the rules the run selected."""
+    import dataclasses
+
+    return dataclasses.replace(settings, select=("MLS4",), ignore=(), per_file_ignores={})
+
+
+def secret_findings(text: str, path: str, settings: Settings) -> list[Finding]:
+    """The MLS4xx findings of `text` (suppressed or not), with their nodes."""
+    return lint_source(text, path, secret_settings(settings)).findings
 
 
 def outside_roots(path: str, roots: Sequence[str]) -> Optional[str]:

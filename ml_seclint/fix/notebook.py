@@ -18,6 +18,7 @@ reproduced exactly: outputs, metadata and every other cell stay byte for byte as
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -216,7 +217,7 @@ def fix_notebook_file(task: Any) -> Any:
     import codecs
 
     from ml_seclint.inputs import notebooks
-    from ml_seclint.fix.fixer import outside_roots, redact_diff, unified_diff
+    from ml_seclint.fix.fixer import outside_roots, redact_diff, secret_settings, unified_diff
     from ml_seclint.fix.fixes import detached
 
     data, _ = notebooks.read_notebook(task.path, task.settings)
@@ -232,6 +233,10 @@ def fix_notebook_file(task: Any) -> Any:
     new_data = bom + new.encode("utf-8") if new != text else data
     secrets: list[str] = []
     result = notebooks.check_notebook_data(new_data, task, secrets)
+    if new != text:  # what the diff must redact, whichever rules this run selected
+        secret_task = dataclasses.replace(task, settings=secret_settings(task.settings), disable_noqa=True)
+        for version in (data, new_data):
+            notebooks.check_notebook_data(version, secret_task, secrets)
     if new != text:
         result.diff = redact_diff(unified_diff(text, new, task.path), fixed, secrets)
         refusal = None if task.diff else outside_roots(task.path, task.roots)

@@ -30,7 +30,7 @@ from ml_seclint.engine.guard import max_file_size
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.engine.rule import Rule
 from ml_seclint.secrets_table import (credential_name, find_keys, has_keyword, iter_lines,
-                                      looks_secret)
+                                      looks_secret, scrub)
 
 # cell magics whose body is Python
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3",
@@ -429,7 +429,7 @@ def _env_assignments(line: str) -> list[tuple[str, str, int]]:
 
 def _text_finding(rule: type[Rule], message: str, cell: int, line: int, column: int, length: int,
                   path: str) -> Finding:
-    return Finding(rule.code, f"{message} {rule.suffix()}", max(line, 1), column, max(line, 1),
+    return Finding(rule.code, f"{scrub(message)} {rule.suffix()}", max(line, 1), column, max(line, 1),
                    column + length, rule.severity, rule.confidence, path=path, cell=cell)
 
 
