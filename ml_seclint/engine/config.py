@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,11 +106,19 @@ def _glob_match(rel: str, pattern: str) -> bool:
 # -- loading ------------------------------------------------------------------------------
 
 def _load_toml(path: Path) -> dict:
+    """The parsed file; ConfigError (the CLI exits 2) for anything that is not readable TOML."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the run
+            raise ConfigError(f"{path}: not a regular file")
         with open(path, "rb") as fh:
             return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
+                          f"offset {exc.start})") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError, and anything else it rejects
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -174,7 +183,8 @@ def settings_from_table(table: dict, where: str, root: Optional[str] = None,
 
 def _check_version(key: str, value: str, where: str) -> None:
     if parse_version(value) is None:
-        raise ConfigError(f"{where}: '{key}' must be a version such as \"2.6\", not {value!r}")
+        shown = repr(value) if len(value) <= 40 else repr(value[:37] + "...")
+        raise ConfigError(f"{where}: '{key}' must be a version such as \"2.6\", not {shown}")
 
 
 def _suggest(key: str, known: list[str]) -> str:
