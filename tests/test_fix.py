@@ -409,7 +409,7 @@ def test_unchanged_file_is_not_rewritten(tmp_path):
 def test_unified_diff_applies_with_git(tmp_path):
     old = "import yaml\nx = yaml.load(f)\ny = 2"
     new = fixed(old)
-    (tmp_path / "m.py").write_text(old, newline="")
+    (tmp_path / "m.py").write_bytes(old.encode())  # write_text(newline=) is Python 3.10+
     patch = unified_diff(old, new, "m.py")
     assert "\\ No newline at end of file" not in patch.split("@@")[2].split("+x")[0]
     proc = subprocess.run(["git", "apply", "-"], input=patch, text=True, cwd=tmp_path, capture_output=True)
