@@ -60,9 +60,13 @@ def test_deep_file_through_the_cli_and_flake8(tmp_path):
     found = sorted((f["line"], f["code"]) for f in data["findings"])
     assert found == _found((tmp_path / "deep.py").read_text())
     assert "MLS000" not in {c for _, c in found} and len(found) == 3
+    # what would crash libcst's parser is an MLS000 line in flake8 too, never a dead worker
+    (tmp_path / "crash.py").write_text(_source("x = " + " and ".join(["a"] * 9000) + "\n"))
     proc = run_flake8("--isolated", "--select", "MLS", str(tmp_path))
     assert "Traceback" not in proc.stderr
-    assert set(flake8_pairs(proc.stdout)[str(tmp_path / "deep.py")]) == set(found)
+    pairs = flake8_pairs(proc.stdout)
+    assert set(pairs[str(tmp_path / "deep.py")]) == set(found)
+    assert pairs[str(tmp_path / "crash.py")] == {(4, "MLS000")}  # the line of the chain
 
 
 def _only_error(source: str, *words: str) -> int:

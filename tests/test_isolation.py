@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 
 import pytest
 
@@ -14,6 +15,7 @@ from helpers import run_cli, run_cli_process
 
 GOOD = "import torch\ntorch.load(p)\n"
 MAIN_PID = os.getpid()
+MATCH = sys.version_info >= (3, 10)
 
 
 def _good_files(root, count, prefix="good"):
@@ -84,6 +86,17 @@ def _special_tree(root):
     os.symlink("/dev/zero", root / "zero.py")
     (root / "sub").mkdir()
     _good_files(root / "sub", 2, "also_good")
+    # valid code that used to lose findings: match, deep nesting, literals Python rejects
+    (root / "sub" / "match_case.py").write_text(
+        "import torch\nmatch x:\n    case [a, *rest]:\n        pass\ntorch.load(p)\n" if MATCH else GOOD)
+    (root / "sub" / "deep.py").write_text(
+        "import torch\nPROMPT = (\n" + '    "part "\n' * 1000 + ")\nif x == 0:\n    pass\n"
+        + "elif x == 1:\n    pass\n" * 1000 + "torch.load(p)\n")
+    (root / "sub" / "bogus_literal.py").write_text('import torch\nX = "hf_\\N{BOGUS}"\ntorch.load(p)\n')
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": ["!pip install -q \\\n", "    transformers\n", "import torch\n", "torch.load(p)\n"]}
+    (root / "sub" / "colab.ipynb").write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5,
+                                                          "metadata": {}, "cells": [cell]}))
 
 
 EXPECTED_ERRORS = {"brackets.py": "nested too deeply", "and_chain.py": "nested too deeply",
@@ -95,7 +108,10 @@ def _assert_special_tree(proc):
     assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr, proc.stderr
     found = _by_file(proc.stdout)
     assert [f["code"] for f in found["good_00.py"]] == ["MLS102"]
-    assert sum(1 for f in json.loads(proc.stdout)["findings"] if f["code"] == "MLS102") == 5
+    assert sum(1 for f in json.loads(proc.stdout)["findings"] if f["code"] == "MLS102") == 9
+    for name in ("match_case.py", "deep.py", "colab.ipynb"):
+        assert [f["code"] for f in found[name]] == ["MLS102"], found[name]
+    assert sorted(f["code"] for f in found["bogus_literal.py"]) == ["MLS000", "MLS102"]
     for name, words in EXPECTED_ERRORS.items():
         assert [f["code"] for f in found[name]] == ["MLS000"], (name, found[name])
         assert words in found[name][0]["message"], found[name][0]["message"]

@@ -244,7 +244,7 @@ class CallView:
         return sum(1 for a in self.args if a.keyword is None and a.star == "") >= count
 
 
-def call_view(call: cst.Call, scope: Scope) -> CallView:
+def call_view(call: cst.Call, scope: Scope, depth: int = 0) -> CallView:
     names = qualnames(call.func, scope)
     args = list(call.args)
     if names & PARTIAL and args and args[0].keyword is None and args[0].star == "":
@@ -254,8 +254,8 @@ def call_view(call: cst.Call, scope: Scope) -> CallView:
     if isinstance(call.func, cst.Name) and not names:
         owner, binding = single_binding(call.func, scope)
         value = binding.value if binding is not None and binding.kind == ASSIGN else None
-        if isinstance(value, cst.Call) and owner is not None:
-            inner = call_view(value, owner)
+        if isinstance(value, cst.Call) and owner is not None and depth < _MAX_DEPTH:
+            inner = call_view(value, owner, depth + 1)  # bounded: `f = f(x)` refers to itself
             if inner.partial is not None:
                 # loader = partial(torch.load, map_location="cpu"); loader(p, weights_only=False)
                 return CallView(call, inner.names, [*inner.args, *args], scope,

@@ -4,83 +4,84 @@ The engine's own walks are iterative, but libcst's visitors and code generation 
 fixer), its literal evaluation and some resolution helpers recurse once per nesting level, and
 libcst's native parser uses the stack of the calling thread. Python's default limit (1,000 frames)
 is reached by code the engine otherwise accepts (guard.MAX_DEPTH levels), and on Python 3.9/3.10
-each frame also takes C stack. So the frontends run each file's work through `call`: in a thread
-with STACK_SIZE bytes of stack and the recursion limit raised to RECURSION_LIMIT while it runs (the
-limit is process-wide; it is put back when the last such call ends). Python 3.12 also bounds C
-recursion at a fixed depth, so there a deeper libcst recursion is a RecursionError (an MLS000 of
-that file), never a crash.
+each frame also takes C stack. So the frontends run each file's work through `call`: in one
+long-lived thread with STACK_SIZE bytes of stack (one thread, not one per file: a new thread per
+file costs page faults and a malloc arena each time), with the recursion limit raised to
+RECURSION_LIMIT while it runs (the limit is process-wide; it is put back when the call ends).
+Python 3.12 also bounds C recursion at a fixed depth, so there a deeper libcst recursion is a
+RecursionError (an MLS000 of that file), never a crash.
 """
 from __future__ import annotations
 
 import contextvars
+import os
+import queue
 import sys
 import threading
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 STACK_SIZE = 256 << 20
 RECURSION_LIMIT = 20_000
 
 T = TypeVar("T")
 _LOCK = threading.Lock()
-_local = threading.local()
-_active = 0
-_saved_limit = 0
+_requests: "Optional[queue.SimpleQueue[Any]]" = None
+_thread: Optional[threading.Thread] = None
 
 
 def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`function(*args, **kwargs)`, run as described above; exceptions propagate to the caller."""
-    if getattr(_local, "deep", False):
+    if threading.current_thread() is _thread:  # already there (lint_source inside a fix)
         return function(*args, **kwargs)
-    outcome: dict[str, Any] = {}
     context = contextvars.copy_context()
-
-    def run() -> None:
-        _local.deep = True
+    with _LOCK:  # one call at a time: the recursion limit and the thread are shared
+        requests = _worker()
+        if requests is None:  # no room for such a thread: run here, with the usual limit
+            return context.run(function, *args, **kwargs)
+        done: "queue.SimpleQueue[tuple[bool, Any]]" = queue.SimpleQueue()
+        saved = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(saved, RECURSION_LIMIT))
         try:
-            outcome["value"] = context.run(function, *args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, name="ml-seclint", daemon=True)
-    if not _start(thread):  # no room for such a thread: run here, with the usual limit
-        try:
-            run()
+            requests.put((context, function, args, kwargs, done))
+            ok, value = done.get()
         finally:
-            _local.deep = False
-    else:
-        try:
-            thread.join()
-        finally:
-            _release()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+            sys.setrecursionlimit(saved)
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
-def _start(thread: threading.Thread) -> bool:
-    global _active, _saved_limit
-    with _LOCK:
-        if _active == 0:
-            _saved_limit = sys.getrecursionlimit()
-            sys.setrecursionlimit(max(_saved_limit, RECURSION_LIMIT))
-        _active += 1
+def _worker() -> "Optional[queue.SimpleQueue[Any]]":
+    global _requests, _thread
+    if _thread is None or not _thread.is_alive():
+        requests: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        thread = threading.Thread(target=_serve, args=(requests,), name="ml-seclint deep stack", daemon=True)
         previous = threading.stack_size()
         try:
             threading.stack_size(STACK_SIZE)
             thread.start()
-            return True
         except (RuntimeError, ValueError, MemoryError):
-            _active -= 1
-            if _active == 0:
-                sys.setrecursionlimit(_saved_limit)
-            return False
+            return None
         finally:
             threading.stack_size(previous)
+        _requests, _thread = requests, thread
+    return _requests
 
 
-def _release() -> None:
-    global _active
-    with _LOCK:
-        _active -= 1
-        if _active == 0:
-            sys.setrecursionlimit(_saved_limit)
+def _serve(requests: "queue.SimpleQueue[Any]") -> None:
+    while True:
+        context, function, args, kwargs, done = requests.get()
+        try:
+            done.put((True, context.run(function, *args, **kwargs)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            done.put((False, exc))
+
+
+def _forget_thread() -> None:
+    # a forked child has no copy of the thread (only the forking thread is copied), nor of the lock
+    global _LOCK, _requests, _thread
+    _LOCK, _requests, _thread = threading.Lock(), None, None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_thread)

@@ -125,20 +125,43 @@ def _nul_line(source: Union[str, bytes]) -> int:
 
 
 def _deepest(tree: ast.AST) -> Optional[tuple[int, int]]:
-    """(line, depth) of the first node deeper than MAX_DEPTH, or None (an iterative walk)."""
-    node_base = ast.AST
-    pending: list[tuple[Any, int, int]] = [(tree, 1, 1)]
-    while pending:
-        node, depth, line = pending.pop()
-        line = getattr(node, "lineno", line)
+    """(line, depth) of the first level deeper than MAX_DEPTH, or None: a level-by-level walk (no
+    recursion, no per-node tuples)."""
+    levels: dict[int, list[Any]] = {1: [tree]}
+    node_base, bool_op = ast.AST, ast.BoolOp
+    fields = _FIELDS
+    depth = 0
+    while levels:
+        depth += 1
+        nodes = levels.pop(depth, None)
+        if nodes is None:  # a gap left by an `and` chain
+            continue
         if depth > MAX_DEPTH:
-            return line, depth
-        # libcst nests `a and b and c` one level per operator
-        below = depth + (len(node.values) if isinstance(node, ast.BoolOp) else 1)
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, node_base):
-                pending.append((value, below, line))
-            elif isinstance(value, list):
-                pending.extend((item, below, line) for item in value if isinstance(item, node_base))
+            return next((n.lineno for n in nodes if hasattr(n, "lineno")), 1), depth
+        below = levels.setdefault(depth + 1, [])
+        add = below.append
+        for node in nodes:
+            cls = node.__class__
+            if cls is bool_op:  # libcst nests `a and b and c` one level per operator
+                levels.setdefault(depth + len(node.values), []).extend(node.values)
+                continue
+            for name in fields.get(cls) or _fields(cls):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, node_base):
+                            add(item)
+                elif isinstance(value, node_base):
+                    add(value)
+        if not below:
+            del levels[depth + 1]
     return None
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = tuple(name for name in cls._fields if name != "ctx")  # type: ignore[attr-defined]
+    _FIELDS[cls] = names
+    return names

@@ -113,28 +113,36 @@ def _run_workers(tasks: list[Task], jobs: int,
     try:
         while done < len(tasks):
             for number, worker in enumerate(workers):
-                if worker.index is None and queue:
-                    if not worker.alive():  # killed between files (it had no file to lose)
-                        worker.stop()
-                        worker = workers[number] = _Worker()
+                if queue and not worker.pending and not worker.alive():  # killed between files
+                    worker.stop()
+                    worker = workers[number] = _Worker()
+                while queue and len(worker.pending) < IN_FLIGHT:
                     worker.send(queue.popleft(), tasks)
-            busy = [w for w in workers if w.index is not None]
+            busy = [w for w in workers if w.pending]
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
             for number, worker in enumerate(workers):
-                if worker.index is None or not ready & {worker.conn, worker.process.sentinel}:
+                if not worker.pending or not ready & {worker.conn, worker.process.sentinel}:
                     continue
-                index, result = worker.index, worker.receive(tasks)
-                if not worker.alive():
-                    worker.stop()
-                    workers[number] = _Worker()
-                results[index] = result
-                done += 1
-                if progress:
-                    progress(done, len(tasks))
+                while worker.pending and (worker.conn.poll() or not worker.alive()):
+                    index, result = worker.receive(tasks)
+                    results[index] = result
+                    done += 1
+                    if progress:
+                        progress(done, len(tasks))
+                    if not worker.alive():  # it died on `index`: the files after it go to another
+                        queue.extendleft(reversed(worker.pending))
+                        worker.pending.clear()
+                        worker.stop()
+                        workers[number] = _Worker()
+                        break
     finally:
         for worker in workers:
             worker.stop()
     return results  # type: ignore[return-value]
+
+
+#: files sent ahead to each worker, so that it does not wait for the parent between files
+IN_FLIGHT = 2
 
 
 def _context() -> Any:
@@ -145,7 +153,7 @@ def _context() -> Any:
 
 
 class _Worker:
-    """A child process that checks the files it is sent, one at a time."""
+    """A child process that checks the files it is sent, in order."""
 
     def __init__(self) -> None:
         context = _context()
@@ -153,39 +161,40 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(child,), name="ml-seclint worker", daemon=True)
         self.process.start()
         child.close()
-        self.index: Optional[int] = None  # the task it is checking
+        self.pending: deque[int] = deque()  # the tasks sent and not answered, oldest first
 
     def alive(self) -> bool:
         return self.process.is_alive()
 
     def send(self, index: int, tasks: list[Task]) -> None:
-        self.index = index
+        self.pending.append(index)
         try:
             self.conn.send((index, tasks[index]))
         except (OSError, ValueError):  # it just died: the next wait sees it
             pass
 
-    def receive(self, tasks: list[Task]) -> CheckResult:
-        """The result of the file it was sent, or MLS000 if the process died checking it."""
-        index, self.index = self.index, None
-        task = tasks[index]  # type: ignore[index]
+    def receive(self, tasks: list[Task]) -> tuple[int, CheckResult]:
+        """(index, result) of the oldest file it was sent: its result, or an MLS000 if the process
+        died checking it (it checks them in order, so that is the one it died on)."""
+        index = self.pending.popleft()
+        task = tasks[index]
         try:
             if self.conn.poll():
                 sent_index, result = self.conn.recv()
                 if sent_index == index:
-                    return result
+                    return index, result
         except (EOFError, OSError, ValueError, TypeError, AttributeError, ImportError):
             pass  # died while sending
         self.process.join(5)
         if self.process.is_alive():  # a broken pipe, yet alive: do not trust it with more files
             self.process.terminate()
             self.process.join(5)
-        return CheckResult(task.path, [error_finding(task.path, _crash_reason(self.process.exitcode))])
+        return index, CheckResult(task.path, [error_finding(task.path, _crash_reason(self.process.exitcode))])
 
     def check(self, task: Task) -> CheckResult:
         self.send(0, [task])
         wait([self.conn, self.process.sentinel])
-        return self.receive([task])
+        return self.receive([task])[1]
 
     def stop(self) -> None:
         try:
