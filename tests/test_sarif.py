@@ -75,6 +75,12 @@ def test_checks_sarif_validates_against_the_schema(checks_sarif):
     assert run["results"], "the checks/ files have findings"
 
 
+def test_checks_sarif_carries_fixes(checks_sarif):
+    with_fixes = [r for r in checks_sarif["runs"][0]["results"] if "fixes" in r]
+    assert len(with_fixes) >= 20
+    assert {f["properties"]["safety"] for r in with_fixes for f in r["fixes"]} == {"safe", "unsafe"}
+
+
 def test_every_rule_is_described_for_code_scanning(checks_sarif):
     rules = {r["id"]: r for r in checks_sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert set(RULES) | {"MLS000"} == set(rules)

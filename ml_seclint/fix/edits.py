@@ -24,26 +24,110 @@ _LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 def attach_edits(findings: list[Finding], module: cst.Module, text: str) -> None:
     """Set `finding.fix.edits` for every finding whose fix has node replacements."""
-    for finding in findings:
-        fix = finding.fix
-        if fix is None or not getattr(fix, "replacements", None):
-            continue
+    todo = [f for f in findings if f.fix is not None and getattr(f.fix, "replacements", None)]
+    if not todo:
+        return
+    layout = _Layout(module, text, todo)
+    imports: dict = {}
+    for finding in todo:
         try:
-            fix.edits = fix_edits(finding, module, text)
+            edits = layout.edits(finding, imports) if layout.usable else None
+            if edits is None:
+                edits = _whole_module_edits(finding, module, text)
+            if edits and any(_secretish(edit.text, finding) for edit in edits):
+                edits = None
+            finding.fix.edits = tuple(edits) if edits else None
         except Exception:  # noqa: BLE001 - a fix that cannot be rendered is just not offered
-            fix.edits = None
+            finding.fix.edits = None
 
 
-def fix_edits(finding: Finding, module: cst.Module, text: str) -> Optional[tuple[TextEdit, ...]]:
+class _Layout:
+    """The module's top-level statements with their first lines, so that a fix is applied to the
+    statement(s) holding its nodes and only those are re-rendered and compared (a whole-module
+    transform per finding is slow on large files). Imports a fix needs are computed once per
+    set of imports, on the original module. An import the fix leaves unused is not removed here
+    (`--fix` removes it; for a suggestion, the scope analysis costs seconds on a large file and
+    an unused import is harmless)."""
+
+    def __init__(self, module: cst.Module, text: str, todo: list[Finding]) -> None:
+        import bisect
+
+        from ml_seclint.fix.fixer import _Collect
+
+        self.module = module
+        self.text = text
+        header = "".join(module.code_for_node(line) for line in module.header)
+        self.codes = [module.code_for_node(stmt) for stmt in module.body]
+        self.first_lines = []
+        line = 1 + header.count("\n")
+        for code in self.codes:
+            self.first_lines.append(line)
+            line += code.count("\n")
+        self.usable = text.startswith(header + "".join(self.codes))
+        self.owner: dict[int, int] = {}
+        self.bound: dict = {}  # (import, first edited statement) -> already imported before it
+        # a fix edits nodes of the statement its finding is in: walk only those statements
+        wanted = {id(n) for f in todo for n in f.fix.replacements}
+        for index in sorted({bisect.bisect_right(self.first_lines, f.line) - 1 for f in todo} - {-1}):
+            collector = _Collect(wanted)
+            self.module.body[index].visit(collector)
+            for node_id in collector.found:
+                self.owner[node_id] = index
+
+    def edits(self, finding: Finding, import_cache: dict) -> Optional[list[TextEdit]]:
+        from ml_seclint.fix.fixer import _bound_before, _Replace
+
+        fix = finding.fix
+        if any(id(n) not in self.owner for n in fix.replacements):
+            return None  # a node outside the statements: the whole module, below
+        edits: list[TextEdit] = []
+        for index in sorted({self.owner[id(n)] for n in fix.replacements}):
+            mapping = {id(n): (n, new) for n, new in fix.replacements.items() if self.owner[id(n)] == index}
+            replace = _Replace(mapping)
+            new_stmt = self.module.body[index].visit(replace)
+            if len(replace.applied) != len(mapping):
+                return None
+            shift = self.first_lines[index] - 1
+            edits += [e._replace(line=e.line + shift, end_line=e.end_line + shift)
+                      for e in text_edits(self.codes[index], self.module.code_for_node(new_stmt))]
+        first_statement = min(self.owner[id(n)] for n in fix.replacements)
+        needed = []
+        for spec in fix.imports:
+            key = (spec, first_statement)
+            if key not in self.bound:
+                self.bound[key] = _bound_before(self.module, spec, finding)
+            if not self.bound[key]:
+                needed.append(spec)
+        needed = tuple(needed)
+        if needed:
+            if needed not in import_cache:
+                import_cache[needed] = text_edits(self.text, _add_imports(self.module, needed).code)
+            extra = import_cache[needed]
+            first = min((e.line for e in edits), default=1 << 30)
+            if any(e.end_line >= first for e in extra):
+                return None  # the imports land next to the edit: let the whole module decide
+            edits = [*extra, *edits]
+        return edits
+
+
+def _add_imports(module: cst.Module, specs: tuple) -> cst.Module:
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    from ml_seclint.fix.fixer import _import_args
+
+    context = CodemodContext()
+    for spec in specs:
+        AddImportsVisitor.add_needed_import(context, *_import_args(spec))
+    return AddImportsVisitor(context).transform_module(module)
+
+
+def _whole_module_edits(finding: Finding, module: cst.Module, text: str) -> Optional[list[TextEdit]]:
+    """The fix applied to the whole module by the fixer's own machinery, compared with `text`."""
     from ml_seclint.fix.fixer import _apply
 
     new_module, applied = _apply(module, [finding])
-    if not applied:
-        return None
-    edits = text_edits(text, new_module.code)
-    if not edits or any(_secretish(edit.text, finding) for edit in edits):
-        return None
-    return tuple(edits)
+    return text_edits(text, new_module.code) if applied else None
 
 
 def _secretish(text: str, finding: Finding) -> bool:
