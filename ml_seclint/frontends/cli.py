@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", metavar="CODE")
+
+    sub.add_parser("server", help="run the language server (LSP over stdio) for editors; "
+                                  "needs the [server] extra (pygls)")
     return parser
 
 
@@ -127,6 +130,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_explain(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "server":
+            return cmd_server()
         parser.print_help()
         return EXIT_ERROR
     except UsageError as exc:
@@ -383,6 +388,17 @@ def _with_flags(settings, args: argparse.Namespace):
     if getattr(args, "extend_exclude", None):
         changes["exclude"] = (*changes.get("exclude", settings.exclude), *args.extend_exclude)
     return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def cmd_server() -> int:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        raise UsageError("`ml-seclint server` needs pygls: pip install 'ml-seclint[server]'") from None
+    from ml_seclint.frontends.server import serve
+
+    serve()
+    return EXIT_CLEAN
 
 
 # -- rules / explain -----------------------------------------------------------------------
