@@ -115,6 +115,23 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", metavar="CODE")
 
+    report = sub.add_parser("report", help="a guideline report of a run (or of a JSON results file), "
+                                           "as Markdown or a self-contained HTML page")
+    report.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    report.add_argument("--input", "-i", metavar="RESULTS",
+                        help="report on this `check --format json` output instead of running a check")
+    report.add_argument("--format", choices=("markdown", "html"),
+                        help="markdown (default) or html (the default for an --output ending in .html)")
+    report.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    report.add_argument("--select", type=_codes, metavar="CODES", help="as for check")
+    report.add_argument("--ignore", type=_codes, metavar="CODES", help="as for check")
+    report.add_argument("--config", metavar="PYPROJECT", help="as for check")
+    report.add_argument("--exclude", type=_patterns, metavar="PATTERNS", help="as for check")
+    report.add_argument("--extend-exclude", type=_patterns, metavar="PATTERNS", help="as for check")
+    report.add_argument("--no-notebooks", action="store_true", help="as for check")
+    report.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="as for check")
+
     sub.add_parser("server", help="run the language server (LSP over stdio) for editors; "
                                   "needs the [server] extra (pygls)")
     return parser
@@ -132,6 +149,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_check(args)
         if args.command == "server":
             return cmd_server()
+        if args.command == "report":
+            return cmd_report(args)
         parser.print_help()
         return EXIT_ERROR
     except UsageError as exc:
@@ -388,6 +407,61 @@ def _with_flags(settings, args: argparse.Namespace):
     if getattr(args, "extend_exclude", None):
         changes["exclude"] = (*changes.get("exclude", settings.exclude), *args.extend_exclude)
     return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ml_seclint.output import guideline_html, guideline_report
+
+    if args.input:
+        findings, files_checked, version = _results_file(args.input)
+        docs_url = None
+    else:
+        findings, files_checked, docs_url = _run_for_report(args)
+        version = __version__
+    model = guideline_report.build(findings, files_checked, version, docs_url)
+    html = args.format == "html" or (args.format is None and (args.output or "").endswith((".html", ".htm")))
+    _write(guideline_html.render(model) if html else guideline_report.markdown(model), args.output)
+    return EXIT_CLEAN
+
+
+def _results_file(path: str) -> tuple[list, Optional[int], str]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from None
+    findings = data.get("findings") if isinstance(data, dict) else None
+    keys = ("path", "line", "code", "severity", "message")
+    if not isinstance(findings, list) or not all(isinstance(f, dict) and all(k in f for k in keys)
+                                                 for f in findings):
+        raise UsageError(f"{path} is not the output of `ml-seclint check --format json`")
+    summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
+    return findings, summary.get("files_checked"), str(data.get("version", "?"))
+
+
+def _run_for_report(args: argparse.Namespace) -> tuple[list, int, Optional[str]]:
+    from ml_seclint.engine.config import ConfigError
+    from ml_seclint.frontends.runner import Progress, run
+    from ml_seclint.output.report import finding_dict
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"path '{path}' does not exist")
+    args.disable_noqa = False
+    try:
+        tasks = collect_tasks(paths, args)
+    except ConfigError as exc:
+        raise UsageError(f"configuration: {exc}") from None
+    progress = Progress()
+    results = run(tasks, args.jobs, progress)
+    progress.finish()
+    docs_url = tasks[0].settings.extra.get("docs-url") if tasks else None
+    return [finding_dict(f) for r in results for f in r.findings], len(results), docs_url
 
 
 def cmd_server() -> int:

@@ -125,7 +125,8 @@ def build_server() -> Any:
             fix = finding.fix
             edits = getattr(fix, "edits", None)
             if edits:
-                label = f"Fix: {fix.title}" + (" (unsafe: may change behaviour)" if fix.safety == "unsafe" else "")
+                unsafe = " (unsafe: may change behaviour)" if fix.safety == "unsafe" else ""
+                label = f"Fix: {fix.title}{unsafe}"
                 changes = [types.TextEdit(to_range(doc, e.line, e.column, e.end_line, e.end_column), e.text)
                            for e in edits]
                 actions.append(types.CodeAction(
