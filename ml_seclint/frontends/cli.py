@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="as for check")
 
+    init = sub.add_parser("init", help="add a commented [tool.ml-seclint] table to pyproject.toml "
+                                       "(created when missing, never overwritten)")
+    init.add_argument("--pyproject", default="pyproject.toml", metavar="PATH",
+                      help="the file to write (default: pyproject.toml)")
+
     sub.add_parser("server", help="run the language server (LSP over stdio) for editors; "
                                   "needs the [server] extra (pygls)")
     return parser
@@ -151,6 +156,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_server()
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "init":
+            return cmd_init(args)
         parser.print_help()
         return EXIT_ERROR
     except UsageError as exc:
@@ -462,6 +469,19 @@ def _run_for_report(args: argparse.Namespace) -> tuple[list, int, Optional[str]]
     progress.finish()
     docs_url = tasks[0].settings.extra.get("docs-url") if tasks else None
     return [finding_dict(f) for r in results for f in r.findings], len(results), docs_url
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from ml_seclint.frontends.init import InitError, init
+
+    try:
+        done = init(args.pyproject)
+    except InitError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.pyproject}: {exc.strerror or exc}") from None
+    print(f"ml-seclint: {done}", file=sys.stderr)
+    return EXIT_CLEAN
 
 
 def cmd_server() -> int:
