@@ -154,8 +154,13 @@ def test_notebook_source_not_found_falls_back_to_a_cell_property(tmp_path):
     assert region == {"startLine": 1, "properties": {"cell": 2, "cellLine": 9, "cellColumn": 1}}
 
 
-def test_checks_directory_rdjson_validates():
-    """(SARIF of checks/: tests/test_sarif.py validates it and counts its fixes.)"""
-    data = json.loads(run_cli("check", "--output-format", "rdjson", "checks").stdout)
+def test_check_files_rdjson_validates():
+    """The check files of the rules with fixes, safe and unsafe (SARIF of all of checks/:
+    tests/test_sarif.py validates it and counts its fixes)."""
+    files = ["checks/MLS102_torch_load.py", "checks/MLS107_yaml_load.py"]
+    data = json.loads(run_cli("check", "--output-format", "rdjson", *files).stdout)
     validate(RDJSON_SCHEMA, data)
-    assert len([d for d in data["diagnostics"] if "suggestions" in d]) >= 20
+    suggested = [d for d in data["diagnostics"] if "suggestions" in d]
+    assert len(suggested) >= 10 and {d["code"]["value"] for d in suggested} == {"MLS102", "MLS107"}
+    assert any("(unsafe" in d["message"] for d in suggested)
+    assert any("Suggested fix: use" in d["message"] for d in suggested)
