@@ -78,6 +78,8 @@ def build_server() -> Any:
     def publish(uri: str) -> None:
         doc = server.workspace.get_text_document(uri)
         path = to_fs_path(uri) or uri
+        if not uri.startswith(("file:", "untitled:")):  # notebook cells and the like: not served
+            return
         if not path.endswith((".py", ".pyi")) and doc.language_id not in ("python", None):
             return
         findings, error = lint_document(doc.source, path)
