@@ -58,9 +58,8 @@ def test_full_shows_source_carets_guideline_and_fix(project):
         "performance; CWE-502",
         "   = fix (unsafe): add weights_only=True (ml-seclint check --fix --unsafe-fixes)",
     ]
-    pickle_block = blocks[2].splitlines()  # a multi-line call: every line, carets on each
-    assert pickle_block[2:6] == ["5 | obj = pickle.loads(", "  |       ^^^^^^^^^^^^^",
-                                 "6 |     blob)", "  |     ^^^^^"]
+    pickle_block = blocks[2].splitlines()  # a multi-line call: its lines, carets where it starts
+    assert pickle_block[2:5] == ["5 | obj = pickle.loads(", "  |       ^^^^^^^^^^^^^", "6 |     blob)"]
     assert "   = fix: none automatic; `ml-seclint explain MLS101` says what to write" in pickle_block
     assert ANSI.search(proc.stdout) is None  # not a terminal, no FORCE_COLOR
 

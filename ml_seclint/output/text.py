@@ -106,8 +106,9 @@ def _snippet(finding, paint: Painter, files: SourceFiles, masks: dict) -> list[s
         left = len(text[:start].expandtabs(4))
         right = len(text[:min(end, len(text))].expandtabs(4)) if end <= len(text) else left + end - start
         out.append(paint(str(number).rjust(width) + " |", "blue", "bold") + " " + shown)
-        carets = paint("^" * max(right - left, 1), *_severity_style(finding.severity))
-        out.append(gutter + " " + " " * left + carets)
+        if number == finding.line:  # the carets mark where the finding starts; the lines after it
+            carets = paint("^" * max(right - left, 1), *_severity_style(finding.severity))  # follow
+            out.append(gutter + " " + " " * left + carets)
     if finding.end_line > last:
         out.append(gutter + " ...")
     out.append(gutter)
@@ -146,7 +147,8 @@ def mask_secrets(line: str, spans: Iterable = ()) -> str:
     for key in find_keys(line):
         hide(key.start, key.end)
     for match in _STRING.finditer(line):
-        if looks_secret(match.group("body")):
+        body = match.group("body")
+        if "{" not in body and looks_secret(body):  # (an f-string's placeholders are not a key)
             hide(match.start("body"), match.end("body"))
     return "".join(chars)
 
