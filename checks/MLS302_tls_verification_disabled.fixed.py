@@ -37,6 +37,7 @@ def download(url, path, token):
     ssl._create_default_https_context = ssl._create_unverified_context  # expect: MLS302
     ctx = ssl.create_default_context()
     ctx.check_hostname = False  # expect: MLS302
+    ctx.check_hostname = 0  # expect: MLS302@5
     ctx.verify_mode = ssl.CERT_NONE  # expect: MLS302
     pool = urllib3.PoolManager(cert_reqs="CERT_NONE")  # expect: MLS302
     pool = urllib3.PoolManager(cert_reqs=ssl.CERT_NONE)  # expect: MLS302

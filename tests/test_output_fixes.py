@@ -80,7 +80,7 @@ def test_rdjson_suggestions_in_utf8_bytes_validate(tmp_path):
 
 
 def test_secret_fixes_never_carry_the_secret(tmp_path):
-    source = (CHECKS / "MLS401_provider_keys.py").read_text(encoding="utf-8")
+    source = (CHECKS / "MLS401_hardcoded_provider_key.py").read_text(encoding="utf-8")
     (tmp_path / "keys.py").write_text(source, encoding="utf-8")
     for fmt in ("sarif", "rdjson"):
         text = run_cli("check", "--output-format", fmt, cwd=tmp_path).stdout
@@ -157,7 +157,7 @@ def test_notebook_source_not_found_falls_back_to_a_cell_property(tmp_path):
 def test_check_files_rdjson_validates():
     """The check files of the rules with fixes, safe and unsafe (SARIF of all of checks/:
     tests/test_sarif.py validates it and counts its fixes)."""
-    files = ["checks/MLS102_torch_load.py", "checks/MLS107_yaml_load.py"]
+    files = ["checks/MLS102_torch_load_unsafe.py", "checks/MLS107_yaml_unsafe_load.py"]
     data = json.loads(run_cli("check", "--output-format", "rdjson", *files).stdout)
     validate(RDJSON_SCHEMA, data)
     suggested = [d for d in data["diagnostics"] if "suggestions" in d]

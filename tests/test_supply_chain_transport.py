@@ -188,11 +188,12 @@ def _apply(source: str, code: str) -> str:
     """Run one rule and apply every fix it attached (what --fix --unsafe-fixes will do)."""
     from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
     from ml_seclint.engine.registry import RULES
+    from ml_seclint.engine.rows import RowDispatcher
 
     module = cst.parse_module(source)
     ctx = FileContext(module, "example.py", Settings())
     rule = RULES[code](ctx)
-    cst.visit_batched(module, [ScopeEnter(ctx), rule, ScopeLeave(ctx)])
+    cst.visit_batched(module, [ScopeEnter(ctx), RowDispatcher(ctx, [rule]), rule, ScopeLeave(ctx)])
     assert rule.failed is None
     for _, _, _, _, fix in ctx.reports:
         assert fix is not None and fix.safety == "unsafe"

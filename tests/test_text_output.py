@@ -80,7 +80,7 @@ def test_colour_follows_force_color_and_no_color(project, monkeypatch):
 
 
 def test_full_output_masks_secrets_on_shown_lines(tmp_path):
-    path = CHECKS / "MLS401_provider_keys.py"
+    path = CHECKS / "MLS401_hardcoded_provider_key.py"
     source = path.read_text(encoding="utf-8")
     (tmp_path / "keys.py").write_text(source, encoding="utf-8")
     proc = run_cli("check", "--output-format", "full", "keys.py", cwd=tmp_path)
@@ -106,16 +106,16 @@ def test_statistics_text_and_json(project):
     ]
     rows = json.loads(run_cli("check", "--statistics", "--output-format", "json", cwd=project).stdout)
     assert rows[0] == {"code": "MLS102", "name": "torch-load-unsafe", "severity": "critical", "count": 2,
-                       "fixable": {"safe": 0, "unsafe": 2}}
+                       "fixable": {"safe": 0, "unsafe": 2}, "contexts": {"library": 2}}
     assert run_cli("check", "--statistics", "--output-format", "sarif", cwd=project).returncode == 2
 
 
-def test_statistics_has_a_context_column_once_findings_carry_one():
+def test_statistics_has_a_context_column_when_not_all_is_library_code():
     from ml_seclint.engine.finding import Finding
     from ml_seclint.output.statistics import render_text, statistics
 
     findings = [Finding("MLS102", "m", 1, 0, 1, 1, "high", "high", path="a.py") for _ in range(3)]
-    assert "CONTEXTS" not in render_text(statistics(findings))
+    assert "CONTEXTS" not in render_text(statistics(findings))  # all library code
     for finding, context in zip(findings, ("library", "test", "test")):
         finding.context = context
     assert statistics(findings)[0]["contexts"] == {"library": 1, "test": 2}

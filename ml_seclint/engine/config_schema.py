@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ml_seclint.engine.code_context import CONTEXTS
 from ml_seclint.engine.config import GLOBAL_KEYS, known_codes
 from ml_seclint.engine.registry import all_options
 
@@ -34,6 +35,11 @@ def config_schema() -> dict:
             entry = dict(codes)
         elif key == "per-file-ignores":
             entry = {"type": "object", "additionalProperties": codes}
+        elif key == "context":
+            entry = {"type": "array", "items": {"enum": list(CONTEXTS)}, "uniqueItems": True}
+        elif key == "contexts":
+            entry = {"type": "object", "propertyNames": {"enum": list(CONTEXTS)},
+                     "additionalProperties": {"type": "array", "items": {"type": "string"}}}
         else:
             entry = _typed(kind)
         properties[key] = {**entry, "description": text}

@@ -14,9 +14,13 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ml_seclint.engine.code_context import apply as apply_context
+from ml_seclint.engine.code_context import file_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.registry import RULES
+from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
 
@@ -25,7 +29,6 @@ from ml_seclint.engine.traverse import walk
 class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    parsed: bool = False
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
@@ -63,6 +66,16 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     running Python (the CLI's check for syntax newer than the interpreter; flake8 does this
     itself and reports E999).
     """
+    context = file_context(path, settings)
+    if not selected(context, settings):
+        return FileResult(path)  # vendored code, unless asked for, and contexts left out by the user
+    result = _lint(source, path, settings, rules, check_syntax)
+    apply_context(result.findings, context, RULES)
+    return result
+
+
+def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Optional[Sequence[type[Rule]]],
+          check_syntax: bool) -> FileResult:
     result = FileResult(path)
     rules = active_rules(source, settings.rules_for(path) if rules is None else rules)
     if not rules:
@@ -81,7 +94,6 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     except Exception as exc:  # noqa: BLE001 - decoding errors, parser bugs
         result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
         return result
-    result.parsed = True
     result.module = module
     if check_syntax:
         python_error = _compile_check(source, path)
@@ -95,7 +107,7 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     ctx = FileContext(module, path, settings)
     instances = [rule(ctx) for rule in rules]
     try:
-        walk(module, [ScopeEnter(ctx), *instances, ScopeLeave(ctx)])
+        walk(module, [ScopeEnter(ctx), RowDispatcher(ctx, instances), *instances, ScopeLeave(ctx)])
     except RecursionError:
         result.findings.append(error_finding(path, "the file is nested too deeply to analyse"))
     except Exception as exc:  # noqa: BLE001 - never lose the other files' results
@@ -116,8 +128,9 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()
+    outranked = _outranked(ctx.reports)
     for rule, node, message, severity, fix in ctx.reports:
-        if (rule.code, id(node)) in seen:
+        if (rule.code, id(node)) in seen or (rule.code, id(node)) in outranked:
             continue
         seen.add((rule.code, id(node)))
         where = positions[node]
@@ -126,6 +139,29 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
             node=node))
     return findings
+
+
+def _outranked(reports: list) -> set[tuple[str, int]]:
+    """(code, node) reports dropped because a rule the reporting rule `yields_to` reported the
+    same node or a node inside it (a key in one part of a concatenated string)."""
+    by_code: dict[str, set[int]] = {}
+    for rule, node, *_ in reports:
+        by_code.setdefault(rule.code, set()).add(id(node))
+    dropped: set[tuple[str, int]] = set()
+    for rule, node, *_ in reports:
+        higher = set().union(*(by_code.get(code, set()) for code in rule.yields_to))
+        if higher and not higher.isdisjoint(_subtree(node)):
+            dropped.add((rule.code, id(node)))
+    return dropped
+
+
+def _subtree(node: cst.CSTNode) -> set[int]:
+    ids, pending = set(), [node]
+    while pending:
+        current = pending.pop()
+        ids.add(id(current))
+        pending.extend(current.children)
+    return ids
 
 
 class _Where:

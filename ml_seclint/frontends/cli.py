@@ -8,6 +8,7 @@ import sys
 from typing import Optional, Sequence
 
 from ml_seclint import __version__
+from ml_seclint.engine.code_context import CONTEXTS
 from ml_seclint.engine.finding import SEVERITIES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -42,6 +43,16 @@ def _patterns(value: str) -> list[str]:
 #: and the machine formats of ml_seclint.output.formats()
 TEXT_STYLES = ("concise", "full", "text")
 CONFIDENCES = ("low", "medium", "high")
+
+
+def _contexts(value: str) -> list[str]:
+    from ml_seclint.engine.config import ConfigError, check_contexts
+
+    names = [c.strip() for c in value.split(",") if c.strip()]
+    try:
+        return check_contexts(names, "--context")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --fix or --diff, also apply the unsafe fixes (they may change behaviour)")
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them (implies --fix)")
+    check.add_argument("--context", type=_contexts, metavar="CONTEXTS",
+                       help="comma-separated code contexts to report (default: all but vendored): "
+                            + ", ".join(CONTEXTS))
     check.add_argument("--no-notebooks", action="store_true",
                        help="do not check Jupyter notebooks (.ipynb) found in directories")
 
@@ -407,8 +421,10 @@ def _with_flags(settings, args: argparse.Namespace):
         changes["select"] = tuple(args.select)
     if args.ignore is not None:
         changes["ignore"] = tuple(args.ignore)
+    if getattr(args, "context", None):
+        changes["extra"] = {**changes.get("extra", settings.extra), "context": tuple(args.context)}
     if getattr(args, "no_notebooks", False):
-        changes["extra"] = {**settings.extra, "notebooks": False}
+        changes["extra"] = {**changes.get("extra", settings.extra), "notebooks": False}
     if getattr(args, "exclude", None) is not None:
         changes["exclude"] = tuple(args.exclude)
     if getattr(args, "extend_exclude", None):

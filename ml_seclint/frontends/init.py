@@ -11,6 +11,7 @@ import os
 import textwrap
 from typing import Any
 
+from ml_seclint.engine.code_context import DEFAULT_SELECTED
 from ml_seclint.engine.config import GLOBAL_KEYS, ConfigError, _load_toml
 from ml_seclint.engine.registry import all_options
 
@@ -18,7 +19,10 @@ from ml_seclint.engine.registry import all_options
 _EXAMPLES = {"exclude": ["third_party", "notebooks/scratch"],
              "docs-url": "https://security.example.org/ml-seclint/{code}.html",
              "sarif-category": "ml-seclint", "torch-min-version": "2.6", "python-min-version": "3.14"}
-_DEFAULTS = {"select": ["MLS"], "ignore": [], "require-reason": False, "notebooks": True}
+_DEFAULTS = {"select": ["MLS"], "ignore": [], "require-reason": False, "notebooks": True,
+             "context": list(DEFAULT_SELECTED)}
+# tables, written as commented sub-tables at the end
+_TABLES = {"per-file-ignores": ('"tests/*"', ["MLS1"]), "contexts": ("test", ["qa/**", "*_check.py"])}
 
 
 class InitError(Exception):
@@ -47,15 +51,17 @@ def table() -> str:
            "# example; `ml-seclint explain CODE` documents each rule and its options.", ""]
     out += _entry("select", ["MLS"], GLOBAL_KEYS["select"][1], active=True) + [""]
     for key, (_, text) in GLOBAL_KEYS.items():
-        if key in ("select", "per-file-ignores"):
+        if key == "select" or key in _TABLES:
             continue
         out += _entry(key, _DEFAULTS.get(key, _EXAMPLES.get(key, "")), text) + [""]
     for name, option in sorted(all_options().items()):
         value = option.default if option.default is not None else _EXAMPLES.get(name, "")
         out += _entry(name, value, option.help) + [""]
-    out += [f"# {GLOBAL_KEYS['per-file-ignores'][1]}", "# [tool.ml-seclint.per-file-ignores]",
-            '# "tests/*" = ["MLS1"]']
-    return "\n".join(out) + "\n"
+    for key, (name, value) in _TABLES.items():
+        if key in GLOBAL_KEYS:
+            out += [f"# {line}" for line in textwrap.wrap(GLOBAL_KEYS[key][1], 96)]
+            out += [f"# [tool.ml-seclint.{key}]", f"# {name} = {_toml(value)}", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def init(path: str) -> str:

@@ -1,8 +1,8 @@
 """`check --statistics`: one row per code instead of one line per finding.
 
-Columns are data (`COLUMNS`), so a per-context count appears by itself once findings carry a
-`context` (library, test, example, ...): `statistics()` adds a `contexts` entry to a row only
-when some finding has one.
+Columns are data (`COLUMNS`). Every row counts its findings per code context (library, test,
+example, ...: engine/code_context.py); the text table shows that column when some finding is not
+in library code.
 """
 from __future__ import annotations
 
@@ -54,14 +54,21 @@ COLUMNS = (
     ("NAME", lambda r: r["name"], False),
     ("SEVERITY", lambda r: r["severity"], False),
     ("FIXABLE", _fixable, False),
-    ("CONTEXTS", lambda r: ", ".join(f"{k} {v}" for k, v in r.get("contexts", {}).items()), False),
+    ("CONTEXTS", lambda r: ", ".join(f"{k} {v}" for k, v in r.get("contexts", {}).items())
+     if set(r.get("contexts", {})) != {"library"} else "", False),
 )
+
+
+def _contexts(row: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in row.get("contexts", {}).items())
 
 
 def render_text(rows: list[dict]) -> str:
     if not rows:
         return "No findings.\n"
     columns = [(h, cell, right) for h, cell, right in COLUMNS if any(cell(r) for r in rows)]
+    if any(h == "CONTEXTS" for h, _, _ in columns):  # then for every row, library-only ones too
+        columns = [(h, (_contexts if h == "CONTEXTS" else cell), right) for h, cell, right in columns]
     table = [[h for h, _, _ in columns]] + [[cell(r) for _, cell, _ in columns] for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
     lines = []
