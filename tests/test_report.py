@@ -52,6 +52,14 @@ def test_markdown_report_by_guideline_section(project):
     assert '<a id="MLS102"></a>' in text and "[MLS102](#MLS102)" in text
 
 
+def test_report_counts_code_contexts(project):
+    (project / "tests").mkdir()
+    (project / "tests" / "test_train.py").write_text(SOURCE, encoding="utf-8")
+    text = run_cli("report", cwd=project).stdout
+    assert "By code context: 4 library, 4 test." in text
+    assert "By code context" not in run_cli("report", "src", cwd=project).stdout
+
+
 def test_report_from_a_results_file_equals_a_run(project):
     results = run_cli("check", "--format", "json", cwd=project)
     (project / "results.json").write_text(results.stdout, encoding="utf-8")

@@ -64,6 +64,9 @@ def render(report: GuidelineReport) -> str:
     for severity, count in report.by_severity.items():
         out.append(f'<div class="card"><b>{count}</b>{_sev(severity)}</div>')
     out.append("</div>")
+    if set(report.by_context) - {"library"}:
+        out.append('<p id="by-context">By code context: '
+                   + ", ".join(f"{n} {escape(c)}" for c, n in report.by_context.items()) + ".</p>")
     if report.not_checked:
         out.append(f"<p><strong>{len(report.not_checked)} file(s) could not be checked</strong> "
                    f"(MLS000):</p><ul>")

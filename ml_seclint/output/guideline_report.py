@@ -86,6 +86,7 @@ class GuidelineReport:
     first_steps: list[tuple[RuleRow, list[str]]]  # the rule and example locations
     not_checked: list[str]  # MLS000: files that could not be checked (path: reason)
     rules: list[RuleRow]
+    by_context: dict[str, int] = field(default_factory=dict)  # library, test, example, ...
 
 
 def build(findings: list[dict], files_checked: Optional[int], version: str,
@@ -130,9 +131,11 @@ def build(findings: list[dict], files_checked: Optional[int], version: str,
                     key=lambda r: (-_worst_rank(by_code[r.code]), -r.count, r.code))
     first = [(r, [_where(f) for f in by_code[r.code][:3]]) for r in ranked[:FIRST_STEPS]]
     not_checked = [f"{f['path']}: {f['message']}" for f in findings if f.get("code") == NOT_CHECKED]
+    contexts = Counter(f.get("context") or "library" for f in real)
     return GuidelineReport(version, files_checked, len(real),
                            {s: total[s] for s in reversed(SEVERITIES) if total[s]}, areas, first,
-                           not_checked, list(rows.values()))
+                           not_checked, list(rows.values()),
+                           dict(sorted(contexts.items(), key=lambda item: (-item[1], item[0]))))
 
 
 def _worst_rank(findings: list[dict]) -> int:
@@ -176,6 +179,8 @@ def markdown(report: GuidelineReport) -> str:
     out += [f"{checked}{report.total} finding(s) ({_severities(report.by_severity)}); ml-seclint "
             f"{report.version}. Sections are those of the [{DOCUMENT}]({DOCUMENT_URL}); the x.y "
             f"numbers are ml-seclint's (docs/guidelines.md).", ""]
+    if set(report.by_context) - {"library"}:
+        out += ["By code context: " + ", ".join(f"{n} {c}" for c, n in report.by_context.items()) + ".", ""]
     if report.not_checked:
         out += [f"**{len(report.not_checked)} file(s) could not be checked** (MLS000):", ""]
         out += [f"- `{_md_cell(line)}`" for line in report.not_checked[:20]] + [""]
