@@ -14,9 +14,11 @@ someone else's code). It comes from the file's path, relative to the project roo
 - notebook: a `.ipynb` file anywhere else
 - library: everything else
 
-A rule may declare `context_severity` (`{"test": -1}`: one severity level lower in tests); the
-selected contexts (`context = [...]` in the configuration, `--context` on the command line; by
-default every context but `vendored`) decide which files are reported at all. MLS000 is never
+The selected contexts (`context = [...]` in the configuration, `--context` on the command line;
+by default every context but `vendored`) decide which files are checked at all. A rule may declare
+`context_severity`: `{"example": -1}` is one severity level lower in examples, and `{"test": OFF}`
+means the rule checks test code only when the test context is selected explicitly (in tests most
+loads read fixtures and most downloads fetch test data: noise in a default run). MLS000 is never
 dropped.
 """
 from __future__ import annotations
@@ -69,8 +71,23 @@ def file_context(path: str, settings: "Settings") -> str:
     return classify(settings.relpath(path), settings.extra.get("contexts"))
 
 
+#: a rule's `context_severity` value for a context it leaves alone unless asked
+OFF = None
+
+
 def selected(context: str, settings: "Settings") -> bool:
     return context in (settings.extra.get("context") or DEFAULT_SELECTED)
+
+
+def explicitly_selected(context: str, settings: "Settings") -> bool:
+    return context in (settings.extra.get("context") or ())
+
+
+def rules_for_context(rules: Iterable, context: str, settings: "Settings") -> list:
+    """The rules that check code of this context: a rule that is OFF there only when the user
+    selected the context explicitly."""
+    explicit = explicitly_selected(context, settings)
+    return [r for r in rules if explicit or r.context_severity.get(context, 0) is not OFF]
 
 
 def shifted(severity: str, steps: int) -> str:
@@ -80,12 +97,16 @@ def shifted(severity: str, steps: int) -> str:
     return SEVERITIES[max(0, min(len(SEVERITIES) - 1, SEVERITIES.index(severity) + steps))]
 
 
-def describe(steps: dict[str, int]) -> str:
+def describe(steps: dict[str, Optional[int]]) -> str:
     """A rule's `context_severity` in words, as its docs page states it."""
     if not steps:
         return "same severity in every context"
     parts = []
     for context, step in sorted(steps.items(), key=lambda item: CONTEXTS.index(item[0])):
+        if step is OFF:
+            parts.append(f"{context} code is checked only when selected (`--context {context}`), "
+                         f"one level lower")
+            continue
         levels = "one level" if abs(step) == 1 else f"{abs(step)} levels"
         parts.append(f"{levels} {'lower' if step < 0 else 'higher'} in {context} code")
     return "; ".join(parts)
@@ -97,5 +118,6 @@ def apply(findings: list[Finding], context: str, rules: dict) -> list[Finding]:
         finding.context = context
         rule = rules.get(finding.code)
         if rule is not None and finding.code != NOT_CHECKED:
-            finding.severity = shifted(finding.severity, rule.context_severity.get(context, 0))
+            step = rule.context_severity.get(context, 0)
+            finding.severity = shifted(finding.severity, -1 if step is OFF else step)
     return findings

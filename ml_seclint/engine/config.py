@@ -39,6 +39,8 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
                       "template with {code}; SARIF helpUri and report links use it"),
     "sarif-category": (str, "SARIF automationDetails.id category, for several analyses of one "
                             "repository (matrix builds, monorepos)"),
+    "honour-nosec": (bool, "treat Bandit's `# nosec` / `# nosec B301,B614` as suppressions of the "
+                           "equivalent ml-seclint codes (default: false)"),
     "context": (list, "code contexts to report (default: every context but \"vendored\"): "
                       + ", ".join(CONTEXTS)),
     "contexts": (dict, "{context: [globs]}: files that belong to a context, before the path conventions"),

@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ml_seclint.engine.code_context import apply as apply_context
-from ml_seclint.engine.code_context import file_context, selected
+from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
@@ -69,15 +69,16 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     context = file_context(path, settings)
     if not selected(context, settings):
         return FileResult(path)  # vendored code, unless asked for, and contexts left out by the user
+    rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
     result = _lint(source, path, settings, rules, check_syntax)
     apply_context(result.findings, context, RULES)
     return result
 
 
-def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Optional[Sequence[type[Rule]]],
+def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Sequence[type[Rule]],
           check_syntax: bool) -> FileResult:
     result = FileResult(path)
-    rules = active_rules(source, settings.rules_for(path) if rules is None else rules)
+    rules = active_rules(source, rules)
     if not rules:
         return result
     try:

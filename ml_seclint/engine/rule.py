@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional
 
 import libcst as cst
 
+from ml_seclint.engine.code_context import OFF
 from ml_seclint.engine.finding import Finding
 from ml_seclint.engine.rows import Row
 from ml_seclint.guidelines import SECTIONS
@@ -59,9 +60,10 @@ class Rule(cst.BatchableCSTVisitor):
     # the triggers of the rows are added to it when the class is created.
     triggers: ClassVar[tuple[Any, ...]] = ()
     _hand_triggers: ClassVar[tuple[Any, ...]] = ()
-    #: severity steps by code context (engine/code_context.py): {"test": -1}, the default, is one
-    #: level lower in tests, where loads read fixtures and downloads fetch test repositories
-    context_severity: ClassVar[dict[str, int]] = {"test": -1}
+    #: severity steps by code context (engine/code_context.py): {"example": -1} is one level lower
+    #: in examples; OFF (the default for tests, where loads read fixtures and downloads fetch test
+    #: repositories) checks that context only when it is selected explicitly
+    context_severity: ClassVar[dict[str, Optional[int]]] = {"test": OFF}
     #: codes of rules that take precedence: a node one of them reported is not reported by this
     #: rule ("one secret, one finding"; MLS402 yields to MLS401)
     yields_to: ClassVar[tuple[str, ...]] = ()

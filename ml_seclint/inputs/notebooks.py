@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
 from ml_seclint.engine.code_context import apply as apply_context
-from ml_seclint.engine.code_context import file_context, selected
+from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import NOT_CHECKED, Finding, error_finding
 from ml_seclint.engine.lint import lint_source
@@ -299,7 +299,7 @@ def lint_notebook(data: Union[bytes, str], path: str, settings: Settings,
     apply_context(errors, context, RULES)
     if cells is None:
         return NotebookResult([], None, errors=errors)
-    rules = list(settings.rules_for(path) if rules is None else rules)
+    rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
     module = build_module(cells)
     result = lint_source(module.source, path, settings, rules, check_syntax=check_syntax)
     if any(f.code == NOT_CHECKED and "syntax error" in f.message for f in result.findings):
