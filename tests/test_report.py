@@ -53,10 +53,10 @@ def test_markdown_report_by_guideline_section(project):
 
 
 def test_report_counts_code_contexts(project):
-    (project / "tests").mkdir()
-    (project / "tests" / "test_train.py").write_text(SOURCE, encoding="utf-8")
+    (project / "examples").mkdir()
+    (project / "examples" / "demo.py").write_text(SOURCE, encoding="utf-8")
     text = run_cli("report", cwd=project).stdout
-    assert "By code context: 4 library, 4 test." in text
+    assert "By code context: 4 example, 4 library." in text  # the most first, then by name
     assert "By code context" not in run_cli("report", "src", cwd=project).stdout
 
 

@@ -145,10 +145,10 @@ def test_exclude_and_extend_exclude_on_the_command_line(project):
 
 def test_stdin_with_a_filename_uses_its_configuration(project):
     (project / "pyproject.toml").write_text(
-        '[tool.ml-seclint.per-file-ignores]\n"tests/*" = ["MLS107"]\n')
-    proc = run_cli("check", "-", "--stdin-filename", "tests/t.py", cwd=project, stdin=SOURCE)
+        '[tool.ml-seclint.per-file-ignores]\n"src/legacy/*" = ["MLS107"]\n')
+    proc = run_cli("check", "-", "--stdin-filename", "src/legacy/t.py", cwd=project, stdin=SOURCE)
     assert proc.returncode == 1
-    assert "tests/t.py:2:9: MLS102" in proc.stdout and "MLS107" not in proc.stdout
+    assert "src/legacy/t.py:2:9: MLS102" in proc.stdout and "MLS107" not in proc.stdout
     full = run_cli("check", "-", "--output-format", "full", cwd=project, stdin=SOURCE)
     assert full.stdout.startswith("-:2:9: MLS102") and "2 | state = torch.load(path)" in full.stdout
     assert run_cli("check", "-", "--fix", cwd=project, stdin=SOURCE).returncode == 2

@@ -50,10 +50,11 @@ def table() -> str:
            "# Written by `ml-seclint init`. Keys that are commented out show their default or an",
            "# example; `ml-seclint explain CODE` documents each rule and its options.", ""]
     out += _entry("select", ["MLS"], GLOBAL_KEYS["select"][1], active=True) + [""]
-    for key, (_, text) in GLOBAL_KEYS.items():
+    for key, (kind, text) in GLOBAL_KEYS.items():
         if key == "select" or key in _TABLES:
             continue
-        out += _entry(key, _DEFAULTS.get(key, _EXAMPLES.get(key, "")), text) + [""]
+        fallback = {bool: False, list: [], int: 0}.get(kind, "")
+        out += _entry(key, _DEFAULTS.get(key, _EXAMPLES.get(key, fallback)), text) + [""]
     for name, option in sorted(all_options().items()):
         value = option.default if option.default is not None else _EXAMPLES.get(name, "")
         out += _entry(name, value, option.help) + [""]
