@@ -27,11 +27,11 @@ def attach_edits(findings: list[Finding], module: cst.Module, text: str) -> None
     todo = [f for f in findings if f.fix is not None and getattr(f.fix, "replacements", None)]
     if not todo:
         return
-    layout = _Layout(module, text, todo)
+    layout = _Layout(module, text)
     imports: dict = {}
     for finding in todo:
         try:
-            edits = layout.edits(finding, imports) if layout.usable else None
+            edits = layout.edits(finding, imports)
             if edits is None:
                 edits = _whole_module_edits(finding, module, text)
             if edits and any(_secretish(edit.text, finding) for edit in edits):
@@ -42,55 +42,48 @@ def attach_edits(findings: list[Finding], module: cst.Module, text: str) -> None
 
 
 class _Layout:
-    """The module's top-level statements with their first lines, so that a fix is applied to the
-    statement(s) holding its nodes and only those are re-rendered and compared (a whole-module
-    transform per finding is slow on large files). Imports a fix needs are computed once per
+    """Where the fixes' nodes are, from one position pass over the module: each replaced node's
+    text (checked against what libcst renders for it) is compared with what the new node
+    renders, so no tree is transformed per finding. Imports a fix needs are computed once per
     set of imports, on the original module. An import the fix leaves unused is not removed here
     (`--fix` removes it; for a suggestion, the scope analysis costs seconds on a large file and
     an unused import is harmless)."""
 
-    def __init__(self, module: cst.Module, text: str, todo: list[Finding]) -> None:
-        import bisect
-
-        from ml_seclint.fix.fixer import _Collect
+    def __init__(self, module: cst.Module, text: str) -> None:
+        from libcst.metadata import MetadataWrapper, PositionProvider
 
         self.module = module
         self.text = text
-        header = "".join(module.code_for_node(line) for line in module.header)
-        self.codes = [module.code_for_node(stmt) for stmt in module.body]
-        self.first_lines = []
-        line = 1 + header.count("\n")
-        for code in self.codes:
-            self.first_lines.append(line)
-            line += code.count("\n")
-        self.usable = text.startswith(header + "".join(self.codes))
-        self.owner: dict[int, int] = {}
+        self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self.statement_lines = [self.positions[stmt].start.line for stmt in module.body]
         self.bound: dict = {}  # (import, first edited statement) -> already imported before it
-        # a fix edits nodes of the statement its finding is in: walk only those statements
-        wanted = {id(n) for f in todo for n in f.fix.replacements}
-        for index in sorted({bisect.bisect_right(self.first_lines, f.line) - 1 for f in todo} - {-1}):
-            collector = _Collect(wanted)
-            self.module.body[index].visit(collector)
-            for node_id in collector.found:
-                self.owner[node_id] = index
+
+    def _offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column
 
     def edits(self, finding: Finding, import_cache: dict) -> Optional[list[TextEdit]]:
-        from ml_seclint.fix.fixer import _bound_before, _Replace
+        import bisect
+
+        from ml_seclint.fix.fixer import _bound_before
 
         fix = finding.fix
-        if any(id(n) not in self.owner for n in fix.replacements):
-            return None  # a node outside the statements: the whole module, below
         edits: list[TextEdit] = []
-        for index in sorted({self.owner[id(n)] for n in fix.replacements}):
-            mapping = {id(n): (n, new) for n, new in fix.replacements.items() if self.owner[id(n)] == index}
-            replace = _Replace(mapping)
-            new_stmt = self.module.body[index].visit(replace)
-            if len(replace.applied) != len(mapping):
-                return None
-            shift = self.first_lines[index] - 1
-            edits += [e._replace(line=e.line + shift, end_line=e.end_line + shift)
-                      for e in text_edits(self.codes[index], self.module.code_for_node(new_stmt))]
-        first_statement = min(self.owner[id(n)] for n in fix.replacements)
+        for node, new in fix.replacements.items():
+            where = self.positions.get(node)
+            if where is None:
+                return None  # not a node of this module: the whole module, below
+            old = self.text[self._offset(where.start.line, where.start.column):
+                            self._offset(where.end.line, where.end.column)]
+            if old != self.module.code_for_node(node):
+                return None  # the node owns text outside its range: the whole module, below
+            for e in text_edits(old, self.module.code_for_node(new)):
+                edits.append(TextEdit(
+                    e.line + where.start.line - 1, e.column + (where.start.column if e.line == 1 else 0),
+                    e.end_line + where.start.line - 1,
+                    e.end_column + (where.start.column if e.end_line == 1 else 0), e.text))
+        first_line = min(self.positions[n].start.line for n in fix.replacements)
+        first_statement = bisect.bisect_right(self.statement_lines, first_line) - 1
         needed = []
         for spec in fix.imports:
             key = (spec, first_statement)
@@ -98,16 +91,15 @@ class _Layout:
                 self.bound[key] = _bound_before(self.module, spec, finding)
             if not self.bound[key]:
                 needed.append(spec)
-        needed = tuple(needed)
         if needed:
-            if needed not in import_cache:
-                import_cache[needed] = text_edits(self.text, _add_imports(self.module, needed).code)
-            extra = import_cache[needed]
-            first = min((e.line for e in edits), default=1 << 30)
-            if any(e.end_line >= first for e in extra):
-                return None  # the imports land next to the edit: let the whole module decide
+            key = tuple(needed)
+            if key not in import_cache:
+                import_cache[key] = text_edits(self.text, _add_imports(self.module, key).code)
+            extra = import_cache[key]
+            if any(e.end_line >= first_line for e in extra):
+                return None  # the imports land next to the edit: the whole module decides
             edits = [*extra, *edits]
-        return edits
+        return sorted(edits)
 
 
 def _add_imports(module: cst.Module, specs: tuple) -> cst.Module:
