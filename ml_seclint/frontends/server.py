@@ -14,7 +14,7 @@ import re
 from typing import Any, Optional
 
 from ml_seclint import __version__
-from ml_seclint.engine.finding import Finding
+from ml_seclint.engine.finding import NOT_CHECKED, Finding
 
 SEVERITY_LEVEL = {"critical": 1, "high": 1, "medium": 2, "low": 3}  # Error, Warning, Information
 _NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
@@ -135,7 +135,7 @@ def build_server() -> Any:
                     title=label, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
                     is_preferred=fix.safety == "safe", edit=types.WorkspaceEdit(changes={uri: changes})))
             lines = doc.lines
-            if finding.code.startswith("MLS") and 0 <= finding.line - 1 < len(lines):
+            if finding.code != NOT_CHECKED and 0 <= finding.line - 1 < len(lines):  # (noqa can't fix MLS000)
                 insert = noqa_edit(lines[finding.line - 1], finding.code)
                 if insert is not None:
                     column, text = insert
