@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--exclude", type=_patterns, metavar="PATTERNS", help="as for check")
     report.add_argument("--extend-exclude", type=_patterns, metavar="PATTERNS", help="as for check")
     report.add_argument("--no-notebooks", action="store_true", help="as for check")
+    report.add_argument("--context", type=_contexts, metavar="CONTEXTS", help="as for check")
     report.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="as for check")
 
