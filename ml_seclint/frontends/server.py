@@ -20,22 +20,36 @@ SEVERITY_LEVEL = {"critical": 1, "high": 1, "medium": 2, "low": 3}  # Error, War
 _NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
 
-def lint_document(text: str, path: str) -> tuple[list[Finding], Optional[str]]:
-    """(findings with fix edits, configuration error) for one document's text."""
+class Linted:
+    """One version of a document: its findings (with their libcst nodes: this process is the
+    worker) and the parsed module, so fix edits are computed only when code actions are asked
+    for, not on every keystroke."""
+
+    def __init__(self, text: str, findings: list[Finding], module: Any, error: Optional[str]) -> None:
+        self.text, self.findings, self.module, self.error = text, findings, module, error
+        self.edits_done = False
+
+    def with_edits(self) -> list[Finding]:
+        from ml_seclint.fix.edits import attach_edits
+
+        if not self.edits_done and self.module is not None:
+            attach_edits(self.findings, self.module, self.text)
+        self.edits_done = True
+        return self.findings
+
+
+def lint_document(text: str, path: str) -> Linted:
     from ml_seclint.engine.config import ConfigError, find_settings
     from ml_seclint.engine.lint import lint_source
     from ml_seclint.engine.results import select_findings
-    from ml_seclint.fix.edits import attach_edits
 
     try:
         settings = find_settings(os.path.dirname(os.path.abspath(path)))
     except ConfigError as exc:
-        return [], str(exc)
+        return Linted(text, [], None, str(exc))
     result = lint_source(text, path, settings, check_syntax=True)
     findings, _ = select_findings(result.findings, text, path, settings)
-    if result.module is not None:
-        attach_edits(findings, result.module, text)
-    return findings, None
+    return Linted(text, findings, result.module, None)
 
 
 def noqa_edit(line: str, code: str) -> Optional[tuple[int, str]]:
@@ -57,7 +71,7 @@ def build_server() -> Any:
     from pygls.uris import to_fs_path
 
     server = LanguageServer("ml-seclint", __version__)
-    findings_by_uri: dict[str, list[Finding]] = {}
+    linted: dict[str, Linted] = {}
 
     def to_range(doc: Any, line: int, column: int, end_line: int, end_column: int) -> Any:
         codec = server.workspace.position_codec
@@ -82,9 +96,9 @@ def build_server() -> Any:
             return
         if not path.endswith((".py", ".pyi")) and doc.language_id not in ("python", None):
             return
-        findings, error = lint_document(doc.source, path)
-        findings_by_uri[uri] = findings
-        diagnostics = [diagnostic(doc, f) for f in findings]
+        linted[uri] = result = lint_document(doc.source, path)
+        diagnostics = [diagnostic(doc, f) for f in result.findings]
+        error = result.error
         if error:
             diagnostics.append(types.Diagnostic(
                 range=types.Range(types.Position(0, 0), types.Position(0, 0)),
@@ -107,7 +121,7 @@ def build_server() -> Any:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: Any, params: Any) -> None:
-        findings_by_uri.pop(params.text_document.uri, None)
+        linted.pop(params.text_document.uri, None)
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=params.text_document.uri, diagnostics=[]))
 
@@ -118,7 +132,10 @@ def build_server() -> Any:
         doc = server.workspace.get_text_document(uri)
         wanted = params.range
         actions = []
-        for finding in findings_by_uri.get(uri, []):
+        current = linted.get(uri)
+        if current is None or current.text != doc.source:  # asked before the change was linted
+            return []
+        for finding in current.with_edits():
             where = to_range(doc, finding.line, finding.column, finding.end_line, finding.end_column)
             if (where.end.line, where.end.character) < (wanted.start.line, wanted.start.character) or \
                     (where.start.line, where.start.character) > (wanted.end.line, wanted.end.character):
