@@ -170,3 +170,16 @@ def save_and_reload(state, cache_path):
 def reload_only(cache_path):
     with open(cache_path, "rb") as f:
         return pickle.load(f)  # expect: MLS101
+
+
+class VectorIndex:
+    def load_local(self, folder, allow_dangerous_deserialization=False):
+        if not allow_dangerous_deserialization:
+            raise ValueError("loading index.pkl runs code; pass allow_dangerous_deserialization=True")
+        with open(f"{folder}/index.pkl", "rb") as f:
+            return pickle.load(f)  # ok: only after the caller's explicit opt-in
+
+    def decode(self, payload, settings):
+        if settings.ALLOW_INSECURE_SERIALIZATION:
+            return pickle.loads(payload)  # ok: behind an explicit opt-in
+        return pickle.loads(payload)  # expect: MLS101

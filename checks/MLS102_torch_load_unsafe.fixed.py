@@ -89,3 +89,10 @@ def test_loads_the_release_checkpoint():
 
     torch_module = pytest.importorskip("torch")
     return torch_module.load(RELEASE_CHECKPOINT, weights_only=True)  # expect: MLS102
+
+
+def load_weights_any_torch(path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)  # ok
+    except TypeError:  # torch builds older than the weights_only argument
+        return torch.load(path, map_location="cpu")  # ok: the fallback for old torch only

@@ -302,6 +302,19 @@ def is_hub_id(text: str) -> bool:
     return not text.lower().endswith(_FILE_SUFFIXES)
 
 
+def owned_by_project(repo: str, project: dict) -> bool:
+    """The repository belongs to the project being checked: its organisation is the project's
+    own name (`gradio/frontend` in gradio, `vllm-project/...` in vllm). The project trusts its
+    own repositories as it trusts its own code."""
+    name = _normalise(str(project.get("name") or ""))
+    org = _normalise(repo.split("/", 1)[0]) if "/" in repo else ""
+    return bool(name and org) and (org == name or org.startswith(name + "-"))
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def is_commit_sha(value: Any, min_length: int = 40) -> bool:
     """A git commit id: 40 hex digits, or at least `min_length` (never fewer than 7)."""
     if not isinstance(value, str):

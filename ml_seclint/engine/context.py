@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import libcst as cst
 
 from ml_seclint.analysis import resolve
+from ml_seclint.analysis.guards import opted_in
 from ml_seclint.analysis.scopes import Scope
 from ml_seclint.engine.rule import visitor_names
 
@@ -28,6 +29,8 @@ class FileContext:
     def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any) -> None:
         if self.expecting_error:
             return  # a test that expects this call to fail is not using it
+        if rule.honours_opt_in and opted_in(node, self.scope.node):
+            return  # behind an explicit opt-in: the finding belongs where the caller opts in
         self.reports.append((rule, node, message, severity, fix))
 
     # -- resolution, always relative to the scope being visited ---------------------------

@@ -64,6 +64,9 @@ class Rule(cst.BatchableCSTVisitor):
     #: in examples; OFF (the default for tests, where loads read fixtures and downloads fetch test
     #: repositories) checks that context only when it is selected explicitly
     context_severity: ClassVar[dict[str, Optional[int]]] = {"test": OFF}
+    #: code behind an explicit opt-in (`if not allow_dangerous_deserialization: raise`) is clean
+    #: (analysis/guards.py)
+    honours_opt_in: ClassVar[bool] = False
     #: codes of rules that take precedence: a node one of them reported is not reported by this
     #: rule ("one secret, one finding"; MLS402 yields to MLS401)
     yields_to: ClassVar[tuple[str, ...]] = ()

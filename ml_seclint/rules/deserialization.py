@@ -15,6 +15,7 @@ from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, key
 
 
 class DeserializationRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1", "3.2")
     cwe = (502,)

@@ -10,6 +10,7 @@ from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, local_function
+from ml_seclint.engine.code_context import OFF
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row, given, is_true
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
@@ -21,6 +22,7 @@ MIN_SHA_LENGTH = Option(
 
 
 class RemoteCodeRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1",)
     cwe = (829, 494)
@@ -29,6 +31,9 @@ class RemoteCodeRule(Rule):
 
 
 class PinningRule(Rule):
+    # pinning is hygiene for the code a project ships and runs; examples and docs download public
+    # ids for illustration, tests fetch fixtures
+    context_severity = {"test": OFF, "example": OFF, "docs": OFF}
     guideline = "2.1"
     secondary_guidelines = ("2.2", "4.3")
     cwe = (494,)
@@ -77,9 +82,10 @@ MOCK_METHODS = frozenset({"assert_called_with", "assert_called_once_with", "asse
 
 
 def _cannot_load(hit: Hit) -> bool:
-    """The flag reaches no loader: `dict(...)` (reported where it is spread), a mock or a mock
-    assertion, or a function or method of this module that never passes the flag on (a consent
-    check that takes `trust_remote_code=True` and loads nothing)."""
+    """The flag reaches no hub code: `dict(...)` (reported where it is spread), a mock or a mock
+    assertion, a function or method of this module that never passes the flag on (a consent
+    check that takes `trust_remote_code=True` and loads nothing), a local directory (code already
+    on disk, like the project's own), or a repository the project itself owns."""
     view = hit.view
     if view.names == _DICT or view.names & MOCKS:
         return True
@@ -89,7 +95,10 @@ def _cannot_load(hit: Hit) -> bool:
     if created_by(func, view.scope, MOCKS):
         return True
     definition = local_function(func, view.scope)
-    return definition is not None and not _forwards(definition)
+    if definition is not None and not _forwards(definition):
+        return True
+    kind, repo = _repo_kind(view)
+    return kind == hub.LOCAL or (repo is not None and _own(repo, hit.rule))
 
 
 def _forwards(function: cst.FunctionDef) -> bool:
@@ -146,13 +155,25 @@ class TrustRemoteCode(RemoteCodeRule):
     )
 
 
+def _own(repo: str, rule: Rule) -> bool:
+    return hub.owned_by_project(repo, rule.ctx.settings.project)
+
+
 def _repo(view: CallView) -> Optional[str]:
+    return _repo_kind(view)[1]
+
+
+def _repo_kind(view: CallView) -> tuple[Optional[str], Optional[str]]:
+    """(hub.HUB, repo id) / (hub.LOCAL, None) / (hub.UNRESOLVED, None) for the repository the
+    call loads; (None, None) when the call names none (it may be in an unresolved **kwargs)."""
     call = hub.hub_call(view)
     if call is None:
         expr, scope = hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
         call = hub.HubCall("call", expr, scope, "generic")
+    if call.repo is MISSING:
+        return None, None
     kind, repo = hub.classify(call)
-    return repo if kind == hub.HUB else None
+    return kind, (repo if kind == hub.HUB else None)
 
 
 def _allowed(repo: str, patterns: list[str]) -> bool:
@@ -256,6 +277,7 @@ class UnpinnedHubDownload(PinningRule):
                "time; pin revision=<40-hex commit SHA>")
     severity = "medium"
     confidence = "medium"
+    yields_to = ("MLS201",)  # trust_remote_code=True on the same call is the bigger problem
     triggers = _HUB_TRIGGERS
     options = (
         Option("strict-pinning", bool, False,
@@ -277,7 +299,7 @@ class UnpinnedHubDownload(PinningRule):
         if hub.local_only(view):
             return
         kind, repo = hub.classify(call)
-        if kind == hub.HUB:
+        if kind == hub.HUB and not _own(repo, self):
             self.report(node, self.message.format(label=call.label, repo=repo))
         elif kind == hub.UNRESOLVED and self.option("strict-pinning"):
             self.report(node, f"{call.label}() without revision=: the repository comes from a value "
@@ -304,7 +326,8 @@ class MutableHubRevision(PinningRule):
         revision = view.value("revision")
         if not isinstance(revision, str) or hub.is_commit_sha(revision, self.option("min-sha-length")):
             return
-        if hub.local_only(view) or hub.classify(call)[0] == hub.LOCAL:
+        kind, repo = hub.classify(call)
+        if hub.local_only(view) or kind == hub.LOCAL or (repo is not None and _own(repo, self)):
             return
         if revision.startswith("refs/pr/"):
             message = (f"revision={revision!r} is a pull-request ref: its author can push new commits to it "

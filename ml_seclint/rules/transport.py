@@ -242,6 +242,7 @@ def _ca_cleared(hit: Hit) -> Optional[str]:
 
 class TlsVerificationDisabled(TransportRule):
     code = "MLS302"
+    honours_opt_in = True  # `if not ssl_verify:` honours the user's explicit choice
     summary = "TLS certificate verification is turned off for HTTP downloads or API calls"
     message = ("verify=False turns off certificate checks: anyone on the network path can serve their own "
                "model, data or API response")
@@ -441,6 +442,7 @@ TRUSTED_FILTER = frozenset({"tarfile.fully_trusted_filter"})
 
 class UnsafeArchiveExtraction(Rule):
     code = "MLS304"
+    honours_opt_in = True
     summary = "A tar archive is extracted without a filter, so its members can write outside the target"
     message = ("{name}() without filter=\"data\" lets archive members write outside the target directory "
                "(../ paths, absolute paths, links): a dataset or model archive can overwrite any file")
