@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 from ml_seclint.fix.edits import apply_edits, text_edits
 from ml_seclint.fix.fixes import TextEdit
 
@@ -90,6 +91,21 @@ def test_secret_fixes_never_carry_the_secret(tmp_path):
              for fix in result.get("fixes", []) for change in fix["artifactChanges"]
              for r in change["replacements"]]
     assert texts and any('os.environ["OPENAI_API_KEY"]' in t for t in texts)
+
+
+@pytest.mark.parametrize("head", ["", '"""Module doc."""\nimport sys\n\n', "import os\n\n"])
+def test_an_edit_with_an_import_matches_the_fixer(tmp_path, head):
+    key = "sk-proj-" + "Zq8vR2mN5xT1wK7pL4sJ9dF3" * 4  # noqa: MLS401 - a made-up key for the test
+    source = f"{head}import openai\n\n\ndef client():\n    return openai.OpenAI(api_key=\"{key}\")\n"
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    (result,) = output("sarif", cwd=tmp_path)["runs"][0]["results"]
+    edits = [TextEdit(r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"] - 1,
+                      r["deletedRegion"]["endLine"], r["deletedRegion"]["endColumn"] - 1,
+                      r["insertedContent"]["text"])
+             for fix in result["fixes"] for change in fix["artifactChanges"] for r in change["replacements"]]
+    assert len(edits) == (1 if head.startswith("import os") else 2)  # `import os` added when missing
+    assert run_cli("check", "--fix", "--unsafe-fixes", cwd=tmp_path).returncode == 0
+    assert apply_edits(source, edits) == (tmp_path / "m.py").read_text(encoding="utf-8")
 
 
 def test_sarif_category_docs_url_and_no_placeholder(tmp_path):

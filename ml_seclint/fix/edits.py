@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from typing import Optional
+from typing import Any, Optional
 
 import libcst as cst
 
@@ -57,15 +57,44 @@ class _Layout:
         self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
         self.statement_lines = [self.positions[stmt].start.line for stmt in module.body]
-        self.bound: dict = {}  # (import, first edited statement) -> already imported before it
+        self.bound: dict = {}  # import -> the first top-level statement importing it, or None
+        self.scope: Any = None  # the module's bindings, built when an import is looked up
+
+    def _imported_before(self, spec: tuple, statement: int) -> bool:
+        """Whether a top-level import before `statement` binds what `spec` imports, and nothing
+        else binds that name at module level: fixer._bound_before's test, with the import's
+        position computed once per file instead of per finding."""
+        if spec not in self.bound:
+            self.bound[spec] = self._first_import(spec)
+        first = self.bound[spec]
+        return first is not None and first < statement
+
+    def _first_import(self, spec: tuple) -> Optional[int]:
+        from ml_seclint.analysis.scopes import IMPORT, Scope
+        from ml_seclint.fix.fixer import _import_args
+
+        name, member, asname = _import_args(spec)
+        if member is None and asname is None and "." in name:
+            return None  # left to AddImportsVisitor, as the fixer does
+        bound = asname or member or name
+        qualname = f"{name}.{member}" if member else name
+        if self.scope is None:
+            self.scope = Scope(self.module, None)
+        bindings = self.scope.bindings.get(bound)
+        if not bindings or any(b.kind != IMPORT or b.qualname != qualname for b in bindings):
+            return None
+        for index, stmt in enumerate(self.module.body):
+            if isinstance(stmt, cst.SimpleStatementLine) and \
+                    any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body) and \
+                    Scope(cst.Module(body=[stmt]), None).bindings.get(bound):
+                return index
+        return None
 
     def _offset(self, line: int, column: int) -> int:
         return self.line_starts[line - 1] + column
 
     def edits(self, finding: Finding, import_cache: dict) -> Optional[list[TextEdit]]:
         import bisect
-
-        from ml_seclint.fix.fixer import _bound_before
 
         fix = finding.fix
         edits: list[TextEdit] = []
@@ -84,13 +113,7 @@ class _Layout:
                     e.end_column + (where.start.column if e.end_line == 1 else 0), e.text))
         first_line = min(self.positions[n].start.line for n in fix.replacements)
         first_statement = bisect.bisect_right(self.statement_lines, first_line) - 1
-        needed = []
-        for spec in fix.imports:
-            key = (spec, first_statement)
-            if key not in self.bound:
-                self.bound[key] = _bound_before(self.module, spec, finding)
-            if not self.bound[key]:
-                needed.append(spec)
+        needed = [spec for spec in fix.imports if not self._imported_before(spec, first_statement)]
         if needed:
             key = tuple(needed)
             if key not in import_cache:
@@ -111,7 +134,8 @@ def _add_imports(module: cst.Module, specs: tuple) -> cst.Module:
     context = CodemodContext()
     for spec in specs:
         AddImportsVisitor.add_needed_import(context, *_import_args(spec))
-    return AddImportsVisitor(context).transform_module(module)
+    # transform_module_impl: AddImportsVisitor needs no metadata, so skip the wrapper's deep copy
+    return AddImportsVisitor(context).transform_module_impl(module)
 
 
 def _whole_module_edits(finding: Finding, module: cst.Module, text: str) -> Optional[list[TextEdit]]:
