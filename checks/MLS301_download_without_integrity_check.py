@@ -92,3 +92,12 @@ def single_file_checkpoint(local_path):
         "https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5/blob/main/v1-5-pruned.safetensors")
     pipe = StableDiffusionPipeline.from_single_file(local_path)  # ok: a local file
     return pipe
+
+
+def fetch_and_verify(url, target, expected):
+    import hashlib
+
+    urllib.request.urlretrieve(url, target)  # ok: this function checks the digest below
+    with open(target, "rb") as f:
+        if hashlib.sha256(f.read()).hexdigest() != expected:
+            raise ValueError(f"{target}: checksum mismatch")

@@ -93,3 +93,11 @@ api_key_regex = "(?P<key>[a-f0-9]{40})"  # ok: a regular expression
 POSTHOG_API_KEY = "phc_qX4rT9wZ2vB7nM5kL8pJ3hG6fD1sA0cE2yU4iO9"  # ok: a publishable project key
 STRIPE_PUBLISHABLE_KEY = "pk_live_51Hq2rT9wZ2vB7nM5kL8pJ3hG6"  # ok: publishable by design
 auth_token = os.environ["AUTH_TOKEN"]  # expect: MLS402
+REQUEST_ID_KEY = "X-Request-Id"  # ok: an HTTP header name
+AUTH_HEADER_KEY = "Ocp-Apim-Subscription-Key"  # ok: an HTTP header name
+ClientSecretCredential = "ClientSecretCredential"  # ok: the value is its own name (an enum of types)
+api_key = "__not_connected__"  # ok: a sentinel
+cache_key = "_litellm_io_token_reservation_id"  # ok: a private key name
+api_token = "._internal.cloud.api_token:ApiToken"  # ok: an import path
+if token == "Wolfgang":  # ok: a word, not a secret (an NLP token)
+    pass

@@ -1,6 +1,6 @@
 """bench/precision/precision.py on a tiny fake corpus: no network, no download, no subprocess.
 
-The fake package is checked by the real engine, in process (`ml_seclint.cli.main`), and the
+The fake package is checked by the real engine, in process (`ml_seclint.frontends.cli.main`), and the
 findings are compared with a fake verdicts file that has a judged finding, a missing one
 (unjudged) and one for a line that no longer has a finding (stale).
 """
@@ -25,8 +25,8 @@ import pickle
 import torch
 
 
-def restore(blob):
-    return pickle.loads(blob)
+def decode(payload):
+    return pickle.loads(payload)
 
 
 def load(path):
@@ -37,8 +37,8 @@ FAKE_TEST = '''\
 import yaml
 
 
-def test_config(tmp_path):
-    return yaml.load(open(tmp_path / "c.yaml"))
+def read_config(path):
+    return yaml.load(open(path))
 '''
 
 
@@ -69,11 +69,9 @@ def fake_package(tmp_path):
     (root / "fakepkg").mkdir(parents=True)
     (root / "tests").mkdir()
     (root / "fakepkg" / "core.py").write_text(FAKE_SOURCE)
-    (root / "tests" / "test_core.py").write_text(FAKE_TEST)
+    (root / "fakepkg" / "config.py").write_text(FAKE_TEST)
     # its own (empty) configuration, so that nothing above tmp_path is read
-    # (test code selected explicitly: MLS107 leaves it alone by default)
-    (root / "pyproject.toml").write_text('[project]\nname = "fakepkg"\n\n[tool.ml-seclint]\n'
-                                         'context = ["library", "test"]\n')
+    (root / "pyproject.toml").write_text('[project]\nname = "fakepkg"\n\n[tool.ml-seclint]\n')
     return root
 
 
@@ -86,9 +84,9 @@ def test_normalise_a_real_run(precision, fake_package):
     findings = precision.normalise("fakepkg", "1.0", run_in_process(fake_package), fake_package)
     keys = [(f.path, f.line, f.code) for f in findings]
     assert keys == [
+        ("fakepkg/config.py", 5, "MLS107"),
         ("fakepkg/core.py", 7, "MLS101"),
         ("fakepkg/core.py", 11, "MLS102"),
-        ("tests/test_core.py", 5, "MLS107"),
     ]
     assert all(f.package == "fakepkg" and f.version == "1.0" for f in findings)
 
@@ -96,7 +94,7 @@ def test_normalise_a_real_run(precision, fake_package):
 def test_compare_judged_unjudged_and_stale(precision, fake_package, tmp_path):
     findings = precision.normalise("fakepkg", "1.0", run_in_process(fake_package), fake_package)
     verdicts = precision.read_verdicts(write_csv(tmp_path / "verdicts.csv", [
-        "fakepkg,1.0,fakepkg/core.py,7,MLS101,false,library: in-memory round trip",
+        "fakepkg,1.0,fakepkg/core.py,7,MLS101,false,library: decodes a caller's payload",
         "fakepkg,1.0,fakepkg/core.py,11,MLS102,true,library: loads a caller-given checkpoint",
         "fakepkg,1.0,fakepkg/core.py,20,MLS101,true,library: a load a rule change removed",
         "otherpkg,2.0,x.py,1,MLS101,true,library: a package that was not checked",
@@ -104,7 +102,7 @@ def test_compare_judged_unjudged_and_stale(precision, fake_package, tmp_path):
     comparison = precision.compare(findings, verdicts, ["fakepkg"])
 
     assert [(f.line, v.verdict) for f, v in comparison.judged] == [(7, "false"), (11, "true")]
-    assert [(f.path, f.code) for f in comparison.unjudged] == [("tests/test_core.py", "MLS107")]
+    assert [(f.path, f.code) for f in comparison.unjudged] == [("fakepkg/config.py", "MLS107")]
     # the stale row is listed with its verdict; a package that was not checked is not stale
     assert [(v.line, v.verdict) for v in comparison.stale] == [(20, "true")]
 
@@ -117,11 +115,11 @@ def test_compare_judged_unjudged_and_stale(precision, fake_package, tmp_path):
     assert total.strict == 0.5 and total.lenient == 0.5
 
     contexts = precision.tallies(comparison, "context")
-    assert contexts["library"].judged == 2 and contexts["test"].unjudged == 1
+    assert contexts["library"].judged == 2 and contexts["library"].unjudged == 1
 
     text = precision.render_text(comparison, findings)
     assert "Findings with no verdict yet: 1" in text
-    assert "tests/test_core.py:5 MLS107" in text
+    assert "fakepkg/config.py:5 MLS107" in text
     assert "Verdicts that match no finding (removed by a rule change?): 1" in text
     assert "fakepkg/core.py:20 MLS101 [true]" in text
     assert "1 judged true: recall lost" in text

@@ -104,30 +104,47 @@ def _hash_rows(checked: dict) -> tuple:
     for name, (arguments, hint) in checked.items():
         groups.setdefault((arguments, hint), set()).add(name)
     return tuple(Row(frozenset(names), tuple(Arg(k, p) for k, p in arguments), NOT_TRUE,
-                     message=f"{{name}}() downloads a file without checking its hash; {hint}")
+                     message=f"{{name}}() downloads a file without checking its hash; {hint}",
+                     unless=_hashes_here)
                  for (arguments, hint), names in sorted(groups.items(), key=lambda item: sorted(item[1])))
 
 
-#: names whose presence in a function means it checks a digest
-_HASHING = frozenset({"hashlib", "hexdigest", "digest", "sha256", "sha1", "sha512", "md5", "blake2b",
-                      "compare_digest", "checksum", "verify_checksum", "check_integrity", "hash_file"})
+#: calls that compute or compare a digest (besides any `hashlib.<x>(...)`)
+_HASHING = frozenset({"hexdigest", "compare_digest", "file_digest", "checksum", "verify_checksum",
+                      "check_integrity", "validate_file", "hash_file", "calculate_md5", "check_md5",
+                      "check_sha256", "sha256sum", "md5sum"})
 
 
 def _saves_unhashed(hit: Hit) -> bool:
     """A streamed HTTP response in a function that writes a file and never computes a digest."""
     if client_of(hit.view, hit.view.scope) is None:
         return False
-    writes = hashes = False
-    pending: list[cst.CSTNode] = [hit.view.scope.node]
-    while pending and not hashes:
-        node = pending.pop()
-        if isinstance(node, cst.Call):
-            writes = writes or _writes_file(node)
-        elif isinstance(node, (cst.Name, cst.Attribute)):
-            name = node.value if isinstance(node, cst.Name) else node.attr.value
-            hashes = name in _HASHING
-        pending.extend(node.children)
+    writes, hashes = _writes_and_hashes(hit.view.scope)
     return writes and not hashes
+
+
+def _hashes_here(hit: Hit) -> bool:
+    """The function holding the download computes a digest (it checks the file itself)."""
+    return _writes_and_hashes(hit.view.scope)[1]
+
+
+def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
+    """Whether the scope's code writes a file, and whether it computes a digest; computed once."""
+    cached = scope.__dict__.get("_writes_hashes")
+    if cached is None:
+        writes = hashes = False
+        pending: list[cst.CSTNode] = [scope.node]
+        while pending and not hashes:
+            node = pending.pop()
+            if isinstance(node, cst.Call):
+                writes = writes or _writes_file(node)
+                func = node.func
+                hashes = terminal(func) in _HASHING or (
+                    isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.value.value == "hashlib")
+            pending.extend(node.children)
+        cached = scope.__dict__["_writes_hashes"] = (writes, hashes)
+    return cached
 
 
 def _writes_file(call: cst.Call) -> bool:
@@ -174,7 +191,7 @@ class DownloadWithoutIntegrityCheck(TransportRule):
     }
     rows = (
         # never verified
-        Row(_URLRETRIEVE | {"wget.download", "gdown.download"},
+        Row(_URLRETRIEVE | {"wget.download", "gdown.download"}, unless=_hashes_here,
             message=lambda hit: DownloadWithoutIntegrityCheck.message.format(
                 name=hit.name.replace("six.moves.", "").replace("future.moves.", ""))),
         *_hash_rows(CHECKED),
@@ -183,7 +200,7 @@ class DownloadWithoutIntegrityCheck(TransportRule):
             message="{name}(stream=True) saves a download to a file without checking a hash: a tampered "
                     "or swapped model or dataset is used as is; hash the chunks (hashlib) and compare"),
         Row(method="from_single_file", args=Arg("pretrained_model_link_or_path", 0),
-            when=matches("a URL", _https),
+            when=matches("a URL", _https), unless=_hashes_here,
             message="{name}() downloads a single checkpoint from a URL without checking its hash; "
                     "download it with a pinned revision or a checked digest first"),
     )
