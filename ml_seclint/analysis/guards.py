@@ -49,6 +49,8 @@ def opted_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
                     break
                 if isinstance(earlier, cst.If) and _refuses(earlier, values):
                     return _code(earlier.test)
+                if _checks(earlier):
+                    return _code(earlier).strip()
     return None
 
 
@@ -113,16 +115,40 @@ def _negated(test: cst.BaseExpression) -> bool:
 
 
 def _runs_opted_in(test: cst.BaseExpression, values: dict[str, str]) -> bool:
-    """The body of `if test:` runs only after an opt-in: `if allow_x:`, `if not verify:`."""
+    """The body of `if test:` runs only after an opt-in: `if allow_x:`, `if not verify:`,
+    `if url.startswith("wss://") and ssl_context is False:` (any conjunct of an `and`)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _runs_opted_in(test.left, values) or _runs_opted_in(test.right, values)
     switch = _switch(test, values)
     return (switch == "opt-in" and not _negated(test)) or (switch == "safety" and _negated(test))
+
+
+def _leaves_unless_opted_in(test: cst.BaseExpression, values: dict[str, str]) -> bool:
+    """What follows `if test: raise` runs only after the opt-in: `not allow_x`, `safe_mode`,
+    `ssl_config is not False`, or `path.endswith(".pkl") and not allow_pickle`."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _leaves_unless_opted_in(test.left, values) or _leaves_unless_opted_in(test.right, values)
+    switch = _switch(test, values)
+    return switch is not None and not (switch == "opt-in" and not _negated(test))
+
+
+_CHECK_CALL = re.compile(r"^\s*[\w.]*(?:check|ensure|assert|require|validate)\w*\(", re.I)
+
+
+def _checks(stmt: cst.CSTNode) -> bool:
+    """`_check_model_code_loading_allowed(...)`: a statement that only calls a check of an opt-in
+    (it raises when the opt-in is missing)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.Call)):
+        return False
+    func = _code(stmt.body[0].value.func)
+    return bool(_CHECK_CALL.match(func + "(") and OPT_IN.search(func))
 
 
 def _refuses(stmt: cst.If, values: dict[str, str]) -> bool:
     """`if not allow_x: raise ...`, `if safe_mode: raise ...`, `if ssl_config is not False: return`:
     the body leaves, so what follows runs only after the opt-in (or with the safety switch off)."""
-    switch = _switch(stmt.test, values)
-    if switch is None or (switch == "opt-in" and not _negated(stmt.test)):
+    if not _leaves_unless_opted_in(stmt.test, values):
         return False
     body = stmt.body
     last = body.body[-1] if body.body else None
