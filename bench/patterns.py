@@ -28,6 +28,7 @@ from ml_seclint.engine.lint import active_rules  # noqa: E402
 from ml_seclint.engine.registry import RULES  # noqa: E402
 from ml_seclint.engine.suppress import apply_suppressions  # noqa: E402
 from ml_seclint.inputs import notebooks  # noqa: E402
+from ml_seclint.rules import secrets  # noqa: E402
 from ml_seclint.secrets_table import (FORMATS, KEYWORDS, credential_name, find_keys,  # noqa: E402
                                       looks_secret, may_hold_credential, may_hold_key, scrub)
 
@@ -114,7 +115,7 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], list[str]]]] = {
     "redaction (scrub)": (scrub, _key_runs),
     "suppression comments": (_suppress, _comment_runs),
     "notebook magics and texts": (lambda t: notebooks.to_python(t), _notebook_runs),
-    "notebook environment lines": (lambda t: notebooks._env_assignments(t), _notebook_runs),
+    "notebook environment lines": (lambda t: secrets._env_assignments(t), _notebook_runs),
     "Python-invalid string literals": (_literal, _strings),
     "credential values": (looks_secret, _values),
     "credential names": (lambda t: credential_name(t[:100_000]), _values),

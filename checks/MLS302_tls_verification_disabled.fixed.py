@@ -37,6 +37,7 @@ def download(url, path, token):
     ssl._create_default_https_context = ssl._create_unverified_context  # expect: MLS302
     ctx = ssl.create_default_context()
     ctx.check_hostname = False  # expect: MLS302
+    ctx.check_hostname = 0  # expect: MLS302@5
     ctx.verify_mode = ssl.CERT_NONE  # expect: MLS302
     pool = urllib3.PoolManager(cert_reqs="CERT_NONE")  # expect: MLS302
     pool = urllib3.PoolManager(cert_reqs=ssl.CERT_NONE)  # expect: MLS302
@@ -88,3 +89,19 @@ def download_verified(url, flag, other, config):
 
 def validate(url, verify=True):
     return url
+
+
+def context_for(ssl_verify):
+    ctx = ssl.create_default_context()
+    if not ssl_verify:  # the user turned verification off in the configuration
+        ctx.check_hostname = False  # ok: honours an explicit opt-out
+        ctx.verify_mode = ssl.CERT_NONE  # ok: honours an explicit opt-out
+    return ctx
+
+
+def websocket_context(url, shared_ssl_context):
+    ssl_context = shared_ssl_context
+    if url.startswith("wss://") and ssl_context is False:  # the user's ssl_verify=False
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ssl_context.check_hostname = False  # ok: honours the configured opt-out
+    return ssl_context

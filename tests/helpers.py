@@ -14,7 +14,8 @@ from ml_seclint.frontends.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 CHECKS = REPO / "checks"
-EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>MLS\d{3}(?:\s*,\s*MLS\d{3})*)")
+# `# expect: MLS102` or, pinning the 1-based column of the finding, `# expect: MLS102@13`
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>MLS\d{3}(?:@\d+)?(?:\s*,\s*MLS\d{3}(?:@\d+)?)*)")
 FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.*)$")
 
 
@@ -27,14 +28,25 @@ def check_files() -> list[Path]:
     return sorted(p for p in CHECKS.glob("MLS*.py") if not p.name.endswith(".fixed.py"))
 
 
-def expected(path: Path) -> set[tuple[int, str]]:
-    """(line, code) pairs annotated with `# expect: MLSxxx` in a check file."""
-    pairs = set()
+def _annotations(path: Path) -> list[tuple[int, str, int | None]]:
+    found = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         match = EXPECT.search(line)
         if match:
-            pairs.update((number, c.strip()) for c in match.group("codes").split(","))
-    return pairs
+            for item in match.group("codes").split(","):
+                code, _, column = item.strip().partition("@")
+                found.append((number, code, int(column) if column else None))
+    return found
+
+
+def expected(path: Path) -> set[tuple[int, str]]:
+    """(line, code) pairs annotated with `# expect: MLSxxx` in a check file."""
+    return {(line, code) for line, code, _ in _annotations(path)}
+
+
+def expected_columns(path: Path) -> dict[tuple[int, str], int]:
+    """(line, code) -> 1-based column, for annotations written `# expect: MLSxxx@column`."""
+    return {(line, code): column for line, code, column in _annotations(path) if column is not None}
 
 
 def env() -> dict:
@@ -72,6 +84,18 @@ def run_cli_process(*args: str, cwd: Path = REPO, stdin: str | None = None) -> s
 
 def run_flake8(*args: str, cwd: Path = REPO, stdin: str | None = None) -> subprocess.CompletedProcess:
     return run([sys.executable, "-m", "flake8", *args], cwd=cwd, stdin=stdin)
+
+
+def flake8_columns(output: str) -> dict[str, dict[tuple[int, str], int]]:
+    """path -> (line, code) -> 1-based column, from flake8's default output."""
+    found: dict[str, dict[tuple[int, str], int]] = {}
+    for line in output.splitlines():
+        match = FLAKE8_LINE.match(line)
+        if match:
+            path = os.path.normpath(match.group("path"))
+            key = (int(match.group("line")), match.group("code"))
+            found.setdefault(path, {})[key] = int(match.group("col"))
+    return found
 
 
 def flake8_pairs(output: str) -> dict[str, set[tuple[int, str]]]:

@@ -1,5 +1,5 @@
-"""Every checks/ file gives exactly its annotated (line, code) pairs through the engine, real
-flake8 in a subprocess, and the CLI's JSON."""
+"""Every checks/ file gives exactly its annotated (line, code) pairs, and the columns pinned with
+`# expect: MLSxxx@column`, through the engine, real flake8 in a subprocess, and the CLI's JSON."""
 from __future__ import annotations
 
 import os
@@ -10,7 +10,8 @@ from ml_seclint.engine.config import Settings
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.engine.registry import RULES
 
-from helpers import CHECKS, REPO, SUPPRESSION_CODES, check_files, cli_json, expected, flake8_pairs, run_flake8
+from helpers import (CHECKS, REPO, SUPPRESSION_CODES, check_files, cli_json, expected, expected_columns,
+                     flake8_columns, run_flake8)
 
 FILES = [p for p in check_files() if not p.name.startswith(SUPPRESSION_CODES)]
 IDS = [p.name for p in FILES]
@@ -29,7 +30,14 @@ def test_every_rule_has_a_check_file_with_flagged_and_clean_lines():
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_engine(path):
     result = lint_source(path.read_text(encoding="utf-8"), str(path), Settings())
-    assert {(f.line, f.code) for f in result.findings} == expected(path)
+    found = {(f.line, f.code): f.column + 1 for f in result.findings}
+    assert set(found) == expected(path)
+    assert_columns(found, path)
+
+
+def assert_columns(found: dict[tuple[int, str], int], path) -> None:
+    for key, column in expected_columns(path).items():
+        assert found.get(key) == column, f"{path.name}:{key[0]}: {key[1]} expected at column {column}"
 
 
 @pytest.fixture(scope="module")
@@ -37,23 +45,27 @@ def flake8_results():
     proc = run_flake8("--isolated", "--select", "MLS", *[str(p.relative_to(REPO)) for p in FILES])
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
-    return flake8_pairs(proc.stdout)
+    return flake8_columns(proc.stdout)
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_flake8(path, flake8_results):
-    assert flake8_results.get(str(path.relative_to(REPO)), set()) == expected(path)
+    found = flake8_results.get(str(path.relative_to(REPO)), {})
+    assert set(found) == expected(path)
+    assert_columns(found, path)
 
 
 @pytest.fixture(scope="module")
 def cli_results():
     data = cli_json(str(CHECKS.relative_to(REPO)), process=True)  # the real thing, end to end
-    found: dict[str, set] = {}
+    found: dict[str, dict] = {}
     for f in data["findings"]:
-        found.setdefault(os.path.normpath(f["path"]), set()).add((f["line"], f["code"]))
+        found.setdefault(os.path.normpath(f["path"]), {})[(f["line"], f["code"])] = f["column"]
     return found
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_cli(path, cli_results):
-    assert cli_results.get(str(path.relative_to(REPO)), set()) == expected(path)
+    found = cli_results.get(str(path.relative_to(REPO)), {})
+    assert set(found) == expected(path)
+    assert_columns(found, path)

@@ -1,10 +1,12 @@
 """Docs, checks/ and rule metadata agree."""
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
 
+from ml_seclint.engine.code_context import describe
 from ml_seclint.guidelines import SECTIONS
 from ml_seclint.engine.registry import RULES
 
@@ -40,14 +42,35 @@ def test_rule_page_matches_metadata(code):
     assert rows["OWASP"] == ", ".join(rule.owasp)
     assert rows["ATLAS"] == ", ".join(rule.atlas)
     assert rows["Fix"].split(":")[0] == (rule.fix_safety or "none")
+    vendored = "vendored code is not checked unless selected"
+    assert rows["Context"] == f"{describe(rule.context_severity)}; {vendored}"
     options = ", ".join(f"`{o.name}`" for o in rule.options) or "none"
     assert rows["Options"] == options
-    check = rows["Check file"].strip("`")
-    assert (REPO / check).is_file() and check.startswith(f"checks/{code}_")
+    module = "ml_seclint/" + inspect.getsourcefile(rule).split("/ml_seclint/", 1)[1]
+    assert rows["Source"] == f"`{module}` `{rule.__name__}`"
+    stem = check_stem(rule)
+    listed = [item.strip().strip("`") for item in rows["Tests"].split(",")]
+    assert listed[0] == f"checks/{stem}.py" and (REPO / listed[0]).is_file()
+    fixed = REPO / "checks" / f"{stem}.fixed.py"
+    assert (f"checks/{stem}.fixed.py" in listed) == fixed.is_file()
     for heading in SECTIONS_REQUIRED:
         assert heading in text, f"{page.name} lacks '{heading}'"
     for opt in rule.options:
         assert f"`{opt.name}`" in text.split("## Options", 1)[1]
+
+
+def check_stem(rule) -> str:
+    return f"{rule.code}_{rule.name.replace('-', '_')}"
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_class_name_kebab_name_and_check_file_agree(code):
+    """One name per rule: the class `TorchLoadUnsafe`, the name "torch-load-unsafe", the check file
+    `checks/MLS102_torch_load_unsafe.py`."""
+    rule = RULES[code]
+    assert rule.name == re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", rule.__name__).lower()
+    assert sorted(p.name for p in (REPO / "checks").glob(f"{code}_*.py")
+                  if not p.name.endswith(".fixed.py")) == [f"{check_stem(rule)}.py"]
 
 
 def test_no_page_without_a_rule():

@@ -222,7 +222,7 @@ def test_fix_for_credentials_and_where_none_is_offered():
 
 # -- redaction everywhere ---------------------------------------------------------------------------
 
-SECRET_FILES = [CHECKS / "MLS401_provider_keys.py", CHECKS / "MLS402_hardcoded_credential.py",
+SECRET_FILES = [CHECKS / "MLS401_hardcoded_provider_key.py", CHECKS / "MLS402_hardcoded_credential.py",
                 CHECKS / "notebook_secrets.ipynb"]
 
 

@@ -15,6 +15,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ml_seclint.engine.code_context import CONTEXTS
 from ml_seclint.engine.finding import NOT_CHECKED
 from ml_seclint.engine.registry import RULES, all_options
 from ml_seclint.engine.versions import parse_version
@@ -38,6 +39,15 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "max-file-size": (int, "files larger than this many bytes are skipped with an MLS000 (default: "
                            "1048576, 1 MiB; a notebook may be 20 times larger, since its images "
                            "are not read)"),
+    "docs-url": (str, "where the team hosts the rule pages: a base URL (`<base>/MLS102.md`) or a "
+                      "template with {code}; SARIF helpUri and report links use it"),
+    "sarif-category": (str, "SARIF automationDetails.id category, for several analyses of one "
+                            "repository (matrix builds, monorepos)"),
+    "honour-nosec": (bool, "treat Bandit's `# nosec` / `# nosec B301,B614` as suppressions of the "
+                           "equivalent ml-seclint codes (default: false)"),
+    "context": (list, "code contexts to report (default: every context but \"vendored\"): "
+                      + ", ".join(CONTEXTS)),
+    "contexts": (dict, "{context: [globs]}: files that belong to a context, before the path conventions"),
 }
 
 
@@ -123,13 +133,34 @@ def _load_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def known_codes() -> list[str]:
+    return [NOT_CHECKED, *RULES]
+
+
+def code_prefix_problem(prefix: str) -> Optional[str]:
+    """Why `prefix` cannot select anything (with a close match), or None when it names at least
+    one code. A typo such as MLS9 would otherwise switch the gate off without a word."""
+    if not CODE_PREFIX.match(prefix):
+        return f"'{prefix}' is not an ml-seclint code prefix (MLS followed by up to three digits)"
+    codes = known_codes()
+    if any(code.startswith(prefix) for code in codes):
+        return None
+    import difflib
+
+    prefixes = sorted({code[:n] for code in codes for n in range(3, len(code) + 1)})
+    close = difflib.get_close_matches(prefix, [p for p in prefixes if len(p) == len(prefix)] or prefixes,
+                                      n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else "; `ml-seclint rules` lists them"
+    return f"'{prefix}' matches no ml-seclint code{hint}"
+
+
 def _check_codes(key: str, values: Any, where: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where}: '{key}' must be a list of code prefixes such as [\"MLS1\"]")
     for value in values:
-        if not CODE_PREFIX.match(value):
-            raise ConfigError(f"{where}: '{key}' has '{value}', which is not an ml-seclint code "
-                              f"prefix (MLS followed by up to three digits)")
+        problem = code_prefix_problem(value)
+        if problem:
+            raise ConfigError(f"{where}: '{key}' has {problem}")
     return tuple(values)
 
 
@@ -166,6 +197,14 @@ def settings_from_table(table: dict, where: str, root: Optional[str] = None,
             settings.per_file_ignores = {
                 pattern: _check_codes(f"per-file-ignores.{pattern}", codes, where)
                 for pattern, codes in value.items()}
+        elif key == "context":
+            contexts = _check_type(key, value, list, where)
+            settings.extra[key] = tuple(check_contexts(contexts, f"{where}: '{key}'"))
+        elif key == "contexts":
+            _check_type(key, value, dict, where)
+            check_contexts(list(value), f"{where}: [tool.ml-seclint.contexts]")
+            settings.extra[key] = {name: tuple(_check_type(f"contexts.{name}", globs, list, where))
+                                   for name, globs in value.items()}
         elif key in GLOBAL_KEYS:
             settings.extra[key] = _check_type(key, value, GLOBAL_KEYS[key][0], where)
             if key == "max-file-size" and value < 1:
@@ -179,6 +218,14 @@ def settings_from_table(table: dict, where: str, root: Optional[str] = None,
             raise ConfigError(f"{where}: unknown key '{key}' in [tool.ml-seclint]"
                               + _suggest(key, [*GLOBAL_KEYS, *options]))
     return settings
+
+
+def check_contexts(names: list, where: str) -> list:
+    for name in names:
+        if name not in CONTEXTS:
+            raise ConfigError(f"{where} has {name!r}, which is not a code context ({', '.join(CONTEXTS)})"
+                              + _suggest(str(name), list(CONTEXTS)))
+    return names
 
 
 def _check_version(key: str, value: str, where: str) -> None:

@@ -13,10 +13,14 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 
 from ml_seclint.engine import deepstack, guard
+from ml_seclint.engine.code_context import apply as apply_context
+from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
 from ml_seclint.engine.positions import positions
+from ml_seclint.engine.registry import RULES
+from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
 from ml_seclint.secrets_table import scrub
@@ -26,7 +30,6 @@ from ml_seclint.secrets_table import scrub
 class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    parsed: bool = False
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
@@ -67,17 +70,29 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     stack (engine/deepstack.py). Raises guard.NeedsIsolation for a file Python rejects while
     `guard.isolation()` is on.
     """
-    return deepstack.call(_lint, source, path, settings, rules, check_syntax, tree)
+    return deepstack.call(_lint_in_context, source, path, settings, rules, check_syntax, tree)
 
 
-def _lint(source: Union[str, bytes], path: str, settings: Settings,
-          rules: Optional[Sequence[type[Rule]]], check_syntax: bool, tree: Optional[ast.AST]) -> FileResult:
+def _lint_in_context(source: Union[str, bytes], path: str, settings: Settings,
+                     rules: Optional[Sequence[type[Rule]]], check_syntax: bool,
+                     tree: Optional[ast.AST]) -> FileResult:
+    context = file_context(path, settings)
+    if not selected(context, settings):
+        return FileResult(path)  # vendored code, unless asked for, and contexts left out by the user
+    rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
+    result = _lint(source, path, settings, rules, check_syntax, tree)
+    apply_context(result.findings, context, RULES)
+    return result
+
+
+def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Sequence[type[Rule]],
+          check_syntax: bool, tree: Optional[ast.AST]) -> FileResult:
     result = FileResult(path)
     limit = guard.max_file_size(settings)
     if len(source) > limit:
         result.findings.append(error_finding(path, guard.too_large(len(source), limit)))
         return result
-    rules = active_rules(source, settings.rules_for(path) if rules is None else rules)
+    rules = active_rules(source, rules)
     if not rules and not check_syntax:
         return result
     vetting = guard.vet(source, path, tree, measure=bool(rules))
@@ -103,7 +118,6 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings,
     except Exception as exc:  # noqa: BLE001 - decoding errors, parser bugs
         result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
         return result
-    result.parsed = True
     result.module = module
     if check_syntax and python_error is not None:
         version = ".".join(map(str, sys.version_info[:2]))
@@ -118,7 +132,7 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings,
     ctx = FileContext(module, path, settings)
     instances = [rule(ctx) for rule in rules]
     try:
-        walk(module, [ScopeEnter(ctx), *instances, ScopeLeave(ctx)])
+        walk(module, [ScopeEnter(ctx), RowDispatcher(ctx, instances), *instances, ScopeLeave(ctx)])
     except RecursionError:
         result.findings.append(error_finding(path, "the file is nested too deeply to analyse"))
     except Exception as exc:  # noqa: BLE001 - never lose the other files' results
@@ -144,8 +158,9 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     ranges = positions(module, [node for _, node, *_ in ctx.reports])
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()
+    outranked = _outranked(ctx.reports)
     for rule, node, message, severity, fix in ctx.reports:
-        if (rule.code, id(node)) in seen:
+        if (rule.code, id(node)) in seen or (rule.code, id(node)) in outranked:
             continue
         seen.add((rule.code, id(node)))
         where = ranges[node]
@@ -155,3 +170,26 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
             node=node))
     return findings
+
+
+def _outranked(reports: list) -> set[tuple[str, int]]:
+    """(code, node) reports dropped because a rule the reporting rule `yields_to` reported the
+    same node or a node inside it (a key in one part of a concatenated string)."""
+    by_code: dict[str, set[int]] = {}
+    for rule, node, *_ in reports:
+        by_code.setdefault(rule.code, set()).add(id(node))
+    dropped: set[tuple[str, int]] = set()
+    for rule, node, *_ in reports:
+        higher = set().union(*(by_code.get(code, set()) for code in rule.yields_to))
+        if higher and not higher.isdisjoint(_subtree(node)):
+            dropped.add((rule.code, id(node)))
+    return dropped
+
+
+def _subtree(node: cst.CSTNode) -> set[int]:
+    ids, pending = set(), [node]
+    while pending:
+        current = pending.pop()
+        ids.add(id(current))
+        pending.extend(current.children)
+    return ids

@@ -3,6 +3,7 @@ enabled codes, then suppression comments."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import Finding
@@ -17,6 +18,7 @@ class CheckResult:
     lines: int = 0
     fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
     diff: str = ""  # unified diff of the fixes (with --fix and --diff)
+    source: Optional[str] = None  # the checked text, when it was not a file (standard input)
 
 
 def select_findings(findings: list[Finding], text: str, path: str, settings: Settings,
@@ -27,6 +29,6 @@ def select_findings(findings: list[Finding], text: str, path: str, settings: Set
     if not disable_noqa:
         require_reason = bool(settings.extra.get("require-reason")) \
             and settings.code_enabled("MLS001", path)
-        findings, suppressed = apply_suppressions(findings, text, path=path,
-                                                  require_reason=require_reason)
+        findings, suppressed = apply_suppressions(findings, text, path=path, require_reason=require_reason,
+                                                  nosec=settings.extra.get("honour-nosec") is True)
     return findings, suppressed

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional
 
 import libcst as cst
 
+from ml_seclint.engine.code_context import OFF
+from ml_seclint.engine.finding import Finding
+from ml_seclint.engine.rows import Row
 from ml_seclint.guidelines import SECTIONS
+from ml_seclint.secrets_table import scrub
 
 if TYPE_CHECKING:  # pragma: no cover
     from ml_seclint.engine.context import FileContext
@@ -27,15 +32,18 @@ class Option:
 
 
 class Rule(cst.BatchableCSTVisitor):
-    """One check. Subclasses set the metadata and implement plain ``visit_X`` methods.
+    """One check. Subclasses set the metadata, declare `rows` (engine/rows.py) for the calls
+    they are about, and implement plain ``visit_X`` methods only for what a row cannot say.
 
     Matcher decorators do not work in a batched traversal, so rules use ``m.matches`` or
     plain attribute checks. A rule never resolves positions: ``report`` stores the node and the
-    engine resolves positions only when the file has findings.
+    engine resolves positions only when the file has findings. A rule's kebab-case `name` is
+    its class name (`TorchLoadUnsafe` -> "torch-load-unsafe"), and its check file is
+    `checks/<code>_<name with underscores>.py`.
     """
 
     code: ClassVar[str]
-    name: ClassVar[str]
+    name: ClassVar[str]  # derived from the class name
     summary: ClassVar[str]  # one sentence, used in `rules`, SARIF shortDescription
     message: ClassVar[str]  # default finding message
     severity: ClassVar[str] = "high"
@@ -45,11 +53,34 @@ class Rule(cst.BatchableCSTVisitor):
     cwe: ClassVar[tuple[int, ...]] = ()
     owasp: ClassVar[tuple[str, ...]] = ()
     atlas: ClassVar[tuple[str, ...]] = ()
+    #: declared checks of calls, dispatched by the engine (engine/rows.py)
+    rows: ClassVar[tuple[Row, ...]] = ()
     # Prefilter: the rule can only match a file whose text contains one of these entries; an
-    # entry is a substring or a compiled regex, and a tuple entry needs all of its parts.
+    # entry is a substring or an object with `.search(text)` (a compiled regex, a CodeWord), and a
+    # tuple entry needs all of its parts. Set by hand only for what hand-written visitors need:
+    # the triggers of the rows are added to it when the class is created.
     triggers: ClassVar[tuple[Any, ...]] = ()
+    _hand_triggers: ClassVar[tuple[Any, ...]] = ()
+    #: severity steps by code context (engine/code_context.py): {"example": -1} is one level lower
+    #: in examples; OFF (the default for tests, where loads read fixtures and downloads fetch test
+    #: repositories) checks that context only when it is selected explicitly
+    context_severity: ClassVar[dict[str, Optional[int]]] = {"test": OFF}
+    #: code behind an explicit opt-in (`if not allow_dangerous_deserialization: raise`) is clean
+    #: (analysis/guards.py)
+    honours_opt_in: ClassVar[bool] = False
+    #: codes of rules that take precedence: a node one of them reported is not reported by this
+    #: rule ("one secret, one finding"; MLS402 yields to MLS401)
+    yields_to: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[tuple[Option, ...]] = ()
     fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None (no fix offered)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = kebab(cls.__name__)
+        hand = cls.__dict__.get("triggers", cls._hand_triggers)  # inherited when not set here
+        cls._hand_triggers = hand
+        derived = tuple(entry for row in cls.rows for entry in row.triggers())
+        cls.triggers = tuple(dict.fromkeys((*hand, *derived)))
 
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__()
@@ -76,8 +107,26 @@ class Rule(cst.BatchableCSTVisitor):
             try:
                 method(node)
             except Exception as exc:  # noqa: BLE001 - isolate rule bugs from the run
-                self.failed = exc
+                self.fail(exc)
         return guarded
+
+    def fail(self, exc: Exception) -> None:
+        """Switch the rule off for this file; the engine reports MLS000 with `failed`."""
+        self.failed = exc
+
+    @classmethod
+    def text_findings(cls, text: Any, path: str) -> list[Finding]:
+        """Findings in text the engine never parses (a notebook's magic and shell lines, markdown
+        and stored outputs: inputs.notebooks.Text). Most rules have none."""
+        return []
+
+    @classmethod
+    def text_finding(cls, message: str, path: str, cell: Optional[int], line: int, column: int,
+                     end_column: int) -> Finding:
+        """A finding of this rule at a place given by hand (no libcst node)."""
+        line = max(line, 1)  # the message may quote the text: never a secret in full
+        return Finding(cls.code, f"{scrub(message)} {cls.suffix()}", line, column, line, end_column,
+                       cls.severity, cls.confidence, path=path, cell=cell)
 
     @classmethod
     def suffix(cls) -> str:
@@ -113,3 +162,8 @@ def visitor_names(cls: type) -> tuple[str, ...]:
             break
         names.update(n for n in vars(klass) if n.startswith(("visit_", "leave_")))
     return tuple(sorted(names))
+
+
+def kebab(class_name: str) -> str:
+    """`TlsVerificationDisabled` -> "tls-verification-disabled"."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", class_name).lower()

@@ -39,6 +39,8 @@ class Task:
     fix: bool = False  # apply fixes (ml_seclint.fix.fixer)
     unsafe_fixes: bool = False  # ... the unsafe ones too
     diff: bool = False  # compute the diff, do not write
+    source: Optional[str] = None  # the text itself (standard input) instead of reading `path`
+    edits: bool = False  # compute each fix's text edits (SARIF fixes, rdjson suggestions)
     roots: tuple[str, ...] = ()  # real paths of the checked directories: --fix writes only inside
 
 
@@ -61,19 +63,31 @@ def _check(task: Task) -> CheckResult:
 
         return check_and_fix(task)
     if task.path.endswith(".ipynb"):
-        from ml_seclint.inputs.notebooks import check_notebook
+        from ml_seclint.inputs.notebooks import check_notebook, check_notebook_data
 
+        if task.source is not None:
+            return _with_source(check_notebook_data(task.source, task), task)
         return check_notebook(task)
-    text, error = read_text(task.path, guard.max_file_size(task.settings))
+    text, error = (task.source, None) if task.source is not None \
+        else read_text(task.path, guard.max_file_size(task.settings))
     if text is None:
         return CheckResult(task.path, [error] if error else [])
     result: FileResult = lint_source(text, task.path, task.settings, check_syntax=True)
     findings, suppressed = select_findings(result.findings, text, task.path, task.settings,
                                            task.disable_noqa)
+    if task.edits and result.module is not None:
+        from ml_seclint.fix.edits import attach_edits
+
+        attach_edits(findings, result.module, text)
     for finding in (*findings, *suppressed):
         finding.node = None  # libcst nodes stay in the worker
         finding.fix = detached(finding.fix)
-    return CheckResult(task.path, findings, suppressed, text.count("\n") + 1)
+    return _with_source(CheckResult(task.path, findings, suppressed, text.count("\n") + 1), task)
+
+
+def _with_source(result: CheckResult, task: Task) -> CheckResult:
+    result.source = task.source  # standard input: the text outputs show lines of
+    return result
 
 
 def run(tasks: list[Task], jobs: int,

@@ -24,13 +24,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
+from ml_seclint.engine.code_context import apply as apply_context
+from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import NOT_CHECKED, Finding, error_finding
 from ml_seclint.engine.guard import max_file_size
 from ml_seclint.engine.lint import lint_source
+from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rule import Rule
-from ml_seclint.secrets_table import (credential_name, find_keys, has_keyword, iter_lines,
-                                      looks_secret, scrub)
 
 # cell magics whose body is Python
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3",
@@ -38,9 +39,6 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "p
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _HELP = re.compile(r"^(?:\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
 _MAGIC_ASSIGN = re.compile(r"^(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
-_ENV_MAGIC = re.compile(r"^\s*%(?:env|set_env)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+)"
-                        r"(?P<value>\S+)")
-_SHELL_ENV = re.compile(r"(?:^|[\s;!])(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\S+)")
 _TEXT_MIME = re.compile(r"^(?:text/|application/(?:json|javascript|x-ipynb\+json|.*\+json))")
 
 
@@ -304,10 +302,14 @@ class NotebookResult:
 def lint_notebook(data: Union[bytes, str], path: str, settings: Settings,
                   rules: Optional[Sequence[type[Rule]]] = None, *,
                   check_syntax: bool = False) -> NotebookResult:
+    context = file_context(path, settings)
+    if not selected(context, settings):
+        return NotebookResult([], None)
     cells, errors = load(data, path)
+    apply_context(errors, context, RULES)
     if cells is None:
         return NotebookResult([], None, errors=errors)
-    rules = list(settings.rules_for(path) if rules is None else rules)
+    rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
     module = build_module(cells)
     result = lint_source(module.source, path, settings, rules, check_syntax=check_syntax)
     if any(f.code == NOT_CHECKED and "syntax error" in f.message for f in result.findings):
@@ -315,8 +317,8 @@ def lint_notebook(data: Union[bytes, str], path: str, settings: Settings,
         if broken:
             module = build_module(cells, frozenset(broken))
             result = lint_source(module.source, path, settings, rules, check_syntax=check_syntax)
-    text_findings = scan_texts(module.texts, path, rules)
-    return NotebookResult(result.findings, module, text_findings, errors)
+    text_findings = apply_context(scan_texts(module.texts, path, rules), context, RULES)
+    return NotebookResult(result.findings, module, text_findings, apply_context(errors, context, RULES))
 
 
 def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> list[int]:
@@ -382,55 +384,18 @@ def _relocate(finding: Finding, module: Module) -> None:
 
 
 def scan_texts(texts: Sequence[Text], path: str, rules: Sequence[type[Rule]]) -> list[Finding]:
-    """MLS401 for provider keys in notebook text outside the code; MLS402 for `%env` / `export`
-    of a credential-named variable to a random-looking value."""
-    from ml_seclint.rules.secrets import credential_message, key_message
-
+    """What the rules find in notebook text the engine never parses (`Rule.text_findings`); a
+    finding of a rule is dropped where a rule it `yields_to` reported the same place."""
     by_code = {rule.code: rule for rule in rules}
-    key_rule, cred_rule = by_code.get("MLS401"), by_code.get("MLS402")
     findings: list[Finding] = []
     for text in texts:
-        if key_rule is not None and has_keyword(text.text):
-            keys = find_keys(text.text)
-            if keys and text.line == 0:  # a stored output: one finding at the cell
-                first_line = text.text.count("\n", 0, keys[0].start) + 1
-                message = key_message(keys, f"{text.where} (line {first_line})",
-                                      "clear the notebook's outputs before sharing it")
-                findings.append(_text_finding(key_rule, message, text.cell, 1, 0, max(text.anchor, 1), path))
-            for key in keys if text.line else ():
-                line = text.text.count("\n", 0, key.start)
-                column = key.start - (text.text.rfind("\n", 0, key.start) + 1)
-                advice = (f"let the command read ${key.format.env} from the environment" if text.shell
-                          else "remove it from the notebook")
-                findings.append(_text_finding(key_rule, key_message([key], text.where, advice), text.cell,
-                                              text.line + line, column, len(key.value), path))
-        if cred_rule is not None and text.shell:
-            for number, offset, line in iter_lines(text.text):
-                for name, value, column in _env_assignments(line):
-                    if credential_name(name, environment=True) and looks_secret(value) \
-                            and not (key_rule is not None and find_keys(value)):
-                        message = credential_message(value, f'set as the environment variable "{name}"', None)
-                        findings.append(_text_finding(cred_rule, message, text.cell, text.line + number - 1,
-                                                      column, len(value), path))
+        found = [f for rule in rules for f in rule.text_findings(text, path)]
+
+        def outranked(f: Finding) -> bool:
+            return any(g.code in by_code[f.code].yields_to and g.line == f.line
+                       and g.column < f.end_column and f.column < g.end_column for g in found)
+        findings.extend(f for f in found if not outranked(f))
     return findings
-
-
-def _env_assignments(line: str) -> list[tuple[str, str, int]]:
-    match = _ENV_MAGIC.match(line)
-    found = [match] if match else list(_SHELL_ENV.finditer(line))
-    out = []
-    for m in found:
-        value, column = m.group("value"), m.start("value")
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value, column = value[1:-1], column + 1
-        out.append((m.group("name"), value, column))
-    return out
-
-
-def _text_finding(rule: type[Rule], message: str, cell: int, line: int, column: int, length: int,
-                  path: str) -> Finding:
-    return Finding(rule.code, f"{scrub(message)} {rule.suffix()}", max(line, 1), column, max(line, 1),
-                   column + length, rule.severity, rule.confidence, path=path, cell=cell)
 
 
 # -- the CLI's per-file check -------------------------------------------------------------------------

@@ -2,69 +2,59 @@
 from __future__ import annotations
 
 import re
+from typing import Callable, Optional
 
 import libcst as cst
 
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, defines_method, local_ancestry
-from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, keyword, remove_arg, rename
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, defines_method, local_ancestry, qualnames
+from ml_seclint.analysis.roundtrip import produced_here
+from ml_seclint.engine.rows import DEFAULT, FALSE, TRUE, Arg, Hit, Row
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.versions import dependency_floor, version_at_least
+from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, keyword, remove_arg, rename
 
 
 class DeserializationRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1", "3.2")
     cwe = (502,)
     owasp = ("ML06:2023", "LLM03:2025")
     atlas = ("AML.T0011.000", "AML.T0018.002")
 
-    #: qualified names of loaders that are findings whatever their arguments
-    loaders: frozenset = frozenset()
-    #: messages for some of them; the others get `message` with {name} filled in
-    loader_messages: dict = {}
-
-    def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        if view.through_partial:
-            return
-        for name in sorted(view.names & self.loaders):
-            self.report(node, self.loader_messages.get(name, self.message).format(name=_short(name)))
-            return
-
-
-def _short(name: str) -> str:
-    return name.replace("builtins.", "")
-
 
 def _names(modules, attrs) -> frozenset:
     return frozenset(f"{m}.{a}" for m in modules for a in attrs)
 
 
+def own_data(*keywords: str) -> Callable[[Hit], bool]:
+    """A row veto: the loader reads what this code itself just produced (analysis/roundtrip.py):
+    `pickle.loads(pickle.dumps(x))`, a file under a fresh temporary directory, a path the same
+    function writes."""
+    return lambda hit: produced_here(hit.view, keywords)
+
+
 class PickleLoad(DeserializationRule):
     code = "MLS101"
-    name = "pickle-load"
     summary = "pickle.load/loads/Unpickler deserialise data that can run arbitrary code"
     message = "{name}() runs any code embedded in the pickle; load only trusted, integrity-checked data"
+    unpickler_message = ("pickle.Unpickler(...).load() runs any code embedded in the pickle; override "
+                         "find_class to restrict what it may load")
+    subclass_message = ("{name} subclasses pickle.Unpickler without overriding find_class, so loading "
+                        "runs any code embedded in the pickle")
     severity = "high"
-    triggers = ("ickle",)
     MODULES = ("pickle", "cPickle", "_pickle")
-    loaders = _names(MODULES, ("load", "loads"))
     UNPICKLERS = _names(MODULES, ("Unpickler",))
+    rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data")),
+            Row(UNPICKLERS, message=unpickler_message, unless=own_data("file")))
 
     def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        if view.through_partial:
-            return
-        if view.names & self.UNPICKLERS:
-            self.report(node, "pickle.Unpickler(...).load() runs any code embedded in the pickle; "
-                              "override find_class to restrict what it may load")
+        """A local subclass of pickle.Unpickler that does not restrict find_class."""
+        if not isinstance(node.func, cst.Name):
             return
         classes, bases = local_ancestry(node.func, self.ctx.scope)
         if bases & self.UNPICKLERS and not any(defines_method(c, "find_class") for c in classes):
-            self.report(node, f"{classes[0].name.value} subclasses pickle.Unpickler without overriding "
-                              f"find_class, so loading runs any code embedded in the pickle")
-            return
-        super().visit_Call(node)
+            self.report(node, self.subclass_message.format(name=classes[0].name.value))
 
 
 def _torch_floor(settings) -> object:
@@ -72,14 +62,29 @@ def _torch_floor(settings) -> object:
     return ".".join(map(str, floor)) if floor else None
 
 
-class TorchLoad(DeserializationRule):
+def _weights_only_true(hit: Hit) -> Fix:
+    written = hit.written
+    if written is not None:  # weights_only=None
+        return Fix("set weights_only=True", UNSAFE, {written.value: cst.Name("True")})
+    # weights_only is keyword-only, so it can always be added (an unresolved **kwargs would make
+    # it UNKNOWN, not MISSING)
+    added = add_keyword(hit.node, keyword("weights_only", "True"))
+    return Fix("add weights_only=True", UNSAFE, {hit.node: added})
+
+
+def _set_weights_only_true(hit: Hit) -> Optional[Fix]:
+    written = hit.written
+    return Fix("set weights_only=True", UNSAFE, {written.value: cst.Name("True")}) if written else None
+
+
+class TorchLoadUnsafe(DeserializationRule):
     code = "MLS102"
-    name = "torch-load-unsafe"
     summary = "torch.load without weights_only=True unpickles arbitrary objects from the checkpoint"
     message = ("torch.load() without weights_only=True runs code embedded in the checkpoint "
                "(torch < 2.6 defaults to full unpickling)")
+    false_message = ("torch.load(weights_only=False) unpickles arbitrary objects: a malicious checkpoint "
+                     "runs code on load")
     severity = "high"
-    triggers = (("torch", re.compile(r"\bload\b")),)
     fix_safety = "unsafe"
     options = (Option("torch-min-version", str, None,
                       "Lowest torch version the project supports. From 2.6 torch.load defaults to "
@@ -87,104 +92,73 @@ class TorchLoad(DeserializationRule):
                       "the project's own pyproject.toml dependency specifiers.",
                       derive=_torch_floor),)
     LOADERS = frozenset({"torch.load", "torch.serialization.load"})
-
-    def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        if not view.names & self.LOADERS:
-            return
-        weights_only = view.value("weights_only")
-        if weights_only is MISSING:
-            if view.through_partial or version_at_least(self.option("torch-min-version"), (2, 6)):
-                return
-            # weights_only is keyword-only, so it can always be added (an unresolved **kwargs
-            # would make it UNKNOWN, not MISSING)
-            self.report(node, fix=Fix("add weights_only=True", UNSAFE,
-                                      {node: add_keyword(node, keyword("weights_only", "True"))}))
-        elif weights_only is not UNKNOWN and not weights_only \
-                and (not view.through_partial or view.given_here("weights_only")):
-            arg = direct_arg(node, view.arg("weights_only")[0])
-            fix = Fix("set weights_only=True", UNSAFE, {arg.value: cst.Name("True")}) if arg else None
-            self.report(node, "torch.load(weights_only=False) unpickles arbitrary objects: a "
-                              "malicious checkpoint runs code on load", severity="critical", fix=fix)
+    WEIGHTS_ONLY = Arg("weights_only")
+    rows = (
+        Row(LOADERS, WEIGHTS_ONLY, DEFAULT, fix=_weights_only_true,
+            unless=lambda hit: version_at_least(hit.rule.option("torch-min-version"), (2, 6))
+            or produced_here(hit.view, ("f",))),
+        Row(LOADERS, WEIGHTS_ONLY, FALSE, message=false_message, severity="critical",
+            fix=_set_weights_only_true, unless=own_data("f")),
+    )
 
 
 class JoblibLoad(DeserializationRule):
     code = "MLS103"
-    name = "joblib-load"
     summary = "joblib.load (and skops with trusted=True) unpickles the file, running embedded code"
     message = "{name}() unpickles the file and runs any code embedded in it; prefer skops.io or safetensors"
+    skops_message = ("skops.io.load(trusted=...) lets the listed types run code on load; audit them with "
+                     "skops.io.get_untrusted_types() instead")
     severity = "high"
-    triggers = ("joblib", "skops")
-    loaders = frozenset({"joblib.load", "joblib.numpy_pickle.load", "sklearn.externals.joblib.load"})
-    SKOPS = frozenset({"skops.io.load", "skops.io.loads"})
+    rows = (
+        Row({"joblib.load", "joblib.numpy_pickle.load", "sklearn.externals.joblib.load"},
+            unless=own_data("filename")),
+        Row({"skops.io.load", "skops.io.loads"}, Arg("trusted", 1), TRUE, message=skops_message,
+            unless=own_data("file", "data")),
+    )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        if view.names & self.SKOPS:
-            trusted = view.value("trusted", 1)
-            if view.through_partial and not view.given_here("trusted", 1):
-                return
-            if trusted is not MISSING and trusted is not UNKNOWN and trusted:
-                self.report(node, "skops.io.load(trusted=...) lets the listed types run code on "
-                                  "load; audit them with skops.io.get_untrusted_types() instead")
-            return
-        super().visit_Call(node)
+
+def _no_pickle(hit: Hit) -> Optional[Fix]:
+    written = hit.written
+    if written is None:
+        return None  # in a **dict or a partial made elsewhere
+    if written.keyword is None:  # positional: later positional arguments keep their places
+        return Fix("set allow_pickle to False", UNSAFE, {written.value: cst.Name("False")})
+    return Fix("remove allow_pickle=True", UNSAFE, {hit.node: remove_arg(hit.node, written)})
 
 
 class NumpyAllowPickle(DeserializationRule):
     code = "MLS104"
-    name = "numpy-allow-pickle"
     summary = "numpy.load(allow_pickle=True) unpickles object arrays, running embedded code"
     message = "numpy.load(allow_pickle=True) unpickles object arrays and runs any code embedded in the file"
     severity = "high"
-    triggers = ("allow_pickle",)
     fix_safety = "unsafe"
-    LOADERS = frozenset({"numpy.load"})
-
-    def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        if view.names & self.LOADERS:
-            allow = view.value("allow_pickle", 2)
-            if view.through_partial and not view.given_here("allow_pickle", 2):
-                return
-            if allow is not MISSING and allow is not UNKNOWN and allow:
-                self.report(node, fix=self._fix(node, view))
-
-    @staticmethod
-    def _fix(node: cst.Call, view) -> "Fix | None":
-        arg = direct_arg(node, view.arg("allow_pickle", 2)[0])
-        if arg is None:
-            return None  # in a **dict or a partial made elsewhere
-        if arg.keyword is None:  # positional: later positional arguments keep their places
-            return Fix("set allow_pickle to False", UNSAFE, {arg.value: cst.Name("False")})
-        return Fix("remove allow_pickle=True", UNSAFE, {node: remove_arg(node, arg)})
+    rows = (Row({"numpy.load"}, Arg("allow_pickle", 2), TRUE, fix=_no_pickle, unless=own_data("file")),)
 
 
 class PandasReadPickle(DeserializationRule):
     code = "MLS105"
-    name = "pandas-read-pickle"
     summary = "pandas.read_pickle unpickles the file, running embedded code"
     message = ("{name}() unpickles the file and runs any code embedded in it; use parquet or feather for "
                "data frames")
     severity = "high"
-    triggers = ("read_pickle",)
-    loaders = frozenset({"pandas.read_pickle", "pandas.io.pickle.read_pickle"})
+    rows = (Row({"pandas.read_pickle", "pandas.io.pickle.read_pickle"},
+                unless=own_data("filepath_or_buffer")),)
 
 
 class PickleFamilyLoad(DeserializationRule):
     code = "MLS106"
-    name = "pickle-family-load"
     summary = "dill, cloudpickle, jsonpickle, shelve and marshal loaders run code embedded in the data"
     message = "{name}() deserialises objects and runs any code embedded in the data; load only trusted data"
+    shelve_message = "{name}() unpickles every value it reads: a tampered shelf runs code"
     severity = "high"
-    triggers = ("dill", "cloudpickle", "jsonpickle", "shelve", "marshal")
-    loaders = (_names(("dill",), ("load", "loads", "Unpickler", "load_session", "load_module"))
-               | _names(("cloudpickle",), ("load", "loads"))
-               | _names(("jsonpickle", "jsonpickle.unpickler"), ("decode", "Unpickler"))
-               | _names(("shelve",), ("open", "DbfilenameShelf", "Shelf"))
-               | _names(("marshal",), ("load", "loads")))
-    loader_messages = {name: "{name}() unpickles every value it reads: a tampered shelf runs code"
-                       for name in _names(("shelve",), ("open", "DbfilenameShelf", "Shelf"))}
+    rows = (
+        Row(_names(("dill",), ("load", "loads", "Unpickler", "load_session", "load_module"))
+            | _names(("cloudpickle",), ("load", "loads"))
+            | _names(("jsonpickle", "jsonpickle.unpickler"), ("decode", "Unpickler"))
+            | _names(("marshal",), ("load", "loads")), unless=own_data("file", "str", "data", "bytes", "s")),
+        Row(_names(("shelve",), ("open", "DbfilenameShelf", "Shelf")), message=shelve_message,
+            unless=own_data("filename")),
+    )
 
 
 _YAML_MODULES = ("yaml", "yaml.loader", "yaml.cyaml", "ruamel.yaml")
@@ -195,7 +169,6 @@ _FULL_LOADERS = frozenset(f"{m}.{n}" for m in _YAML_MODULES for n in ("FullLoade
 
 class YamlUnsafeLoad(DeserializationRule):
     code = "MLS107"
-    name = "yaml-unsafe-load"
     summary = "yaml.load with an unsafe Loader constructs arbitrary Python objects"
     message = "yaml.load() without a safe Loader can construct arbitrary Python objects; use yaml.safe_load()"
     severity = "high"
@@ -210,6 +183,8 @@ class YamlUnsafeLoad(DeserializationRule):
         names = view.names
         if view.through_partial and not (names & self.LOADS and view.given_here("Loader", 1)):
             return  # the partial was checked where it was made
+        if names & (self.LOADS | self.UNSAFE | self.FULL) and produced_here(view, ("stream",)):
+            return  # yaml.load(yaml.dump(x)): the program's own output
         if names & self.UNSAFE:
             name = min(names & self.UNSAFE)
             self.report(node, f"{name}() constructs arbitrary Python objects from the document",
@@ -259,8 +234,6 @@ class YamlUnsafeLoad(DeserializationRule):
         return rename(expr, new, self.ctx.scope, f"use {new} instead of {old}", safety)
 
     def _loader_kind(self, loader: cst.BaseExpression, scope) -> str:
-        from ml_seclint.analysis.resolve import qualnames
-
         names = qualnames(loader, scope)
         classes, bases = local_ancestry(loader, scope)
         if classes:
@@ -277,71 +250,50 @@ class YamlUnsafeLoad(DeserializationRule):
 _KERAS = ("keras", "tensorflow.keras", "tf_keras", "keras.src")
 
 
-class KerasUnsafe(DeserializationRule):
+class KerasUnsafeDeserialization(DeserializationRule):
     code = "MLS108"
-    name = "keras-unsafe-deserialization"
     summary = "Keras load_model(safe_mode=False) runs the bytecode of Lambda layers"
     message = ("load_model(safe_mode=False) runs the marshalled Python bytecode of Lambda layers "
                "stored in the model file")
+    switch_message = ("keras.config.enable_unsafe_deserialization() turns off safe mode for every later "
+                      "load: Lambda layers in model files run code")
     severity = "high"
     cwe = (502, 94)
-    triggers = ("safe_mode", "enable_unsafe_deserialization")
-    LOADERS = frozenset(f"{k}{sub}.load_model" for k in _KERAS for sub in ("", ".models", ".saving"))
-    UNSAFE_SWITCH = frozenset(f"{k}{sub}.enable_unsafe_deserialization"
-                              for k in _KERAS for sub in (".config", ".saving", ""))
+    rows = (
+        Row(_names(_KERAS, ("config.enable_unsafe_deserialization", "saving.enable_unsafe_deserialization",
+                            "enable_unsafe_deserialization")), message=switch_message),
+        Row(_names(_KERAS, ("load_model", "models.load_model", "saving.load_model")),
+            Arg("safe_mode"), FALSE),
+    )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        if view.names & self.UNSAFE_SWITCH:
-            self.report(node, "keras.config.enable_unsafe_deserialization() turns off safe mode for "
-                              "every later load: Lambda layers in model files run code")
-        elif view.names & self.LOADERS:
-            safe_mode = view.value("safe_mode", None)
-            if view.through_partial and not view.given_here("safe_mode"):
-                return
-            if safe_mode is not MISSING and safe_mode is not UNKNOWN and not safe_mode:
-                self.report(node)
+
+def _remove_keyword(title: str) -> Callable[[Hit], Optional[Fix]]:
+    def fix(hit: Hit) -> Optional[Fix]:
+        written = hit.written
+        if written is None or written.keyword is None:
+            return None
+        return Fix(title, UNSAFE, {hit.node: remove_arg(hit.node, written)})
+    return fix
 
 
 class SafetensorsDisabled(DeserializationRule):
     code = "MLS109"
-    name = "safetensors-disabled"
     summary = "from_pretrained(use_safetensors=False) loads pickle-based weights"
     message = ("from_pretrained(use_safetensors=False) refuses safetensors and loads pickle-based "
                "weights, which can run code")
     severity = "medium"
-    triggers = ("use_safetensors",)
     fix_safety = "unsafe"
-
-    def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        func = view.callee
-        # any hub class: the attribute name, or an alias (`load = AutoModel.from_pretrained`)
-        if (isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained") \
-                or any(n.endswith(".from_pretrained") for n in view.names):
-            value = view.value("use_safetensors")
-            if view.through_partial and not view.given_here("use_safetensors"):
-                return
-            if value is not MISSING and value is not UNKNOWN and value is False:
-                arg = direct_arg(node, view.arg("use_safetensors")[0])
-                fix = Fix("remove use_safetensors=False", UNSAFE, {node: remove_arg(node, arg)}) \
-                    if arg is not None and arg.keyword is not None else None
-                self.report(node, fix=fix)
+    # any hub class: the attribute name, or an alias (`load = AutoModel.from_pretrained`)
+    rows = (Row(method="from_pretrained", args=Arg("use_safetensors"), when=FALSE,
+                fix=_remove_keyword("remove use_safetensors=False"),
+                unless=own_data("pretrained_model_name_or_path")),)
 
 
 class FrameworkPickleOptIn(DeserializationRule):
     code = "MLS110"
-    name = "framework-pickle-opt-in"
     summary = "allow_dangerous_deserialization=True opts in to loading pickles (LangChain vector stores, ...)"
     message = ("allow_dangerous_deserialization=True makes the loader unpickle its files: a tampered "
                "index runs code")
     severity = "high"
-    triggers = ("allow_dangerous_deserialization",)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        view = self.ctx.call(node)
-        value = view.value("allow_dangerous_deserialization")
-        if view.through_partial and not view.given_here("allow_dangerous_deserialization"):
-            return
-        if value is not MISSING and value is not UNKNOWN and value:
-            self.report(node)
+    rows = (Row(keyword_only=True, args=Arg("allow_dangerous_deserialization"), when=TRUE,
+                unless=own_data("folder_path", "path", "persist_directory")),)

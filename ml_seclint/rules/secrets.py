@@ -5,7 +5,6 @@ without its arguments, so not even an MLS000 message can carry a value.
 """
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, Callable, Iterable, Optional, Union
 
@@ -17,11 +16,15 @@ from ml_seclint.analysis.scopes import Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix
 from ml_seclint.engine.finding import Finding
 from ml_seclint.engine.rule import Rule
-from ml_seclint.secrets_table import (CREDENTIAL_TEXT, KEY_TEXT, KEYWORDS, SDK_CREDENTIAL_PARAMS,
-                                      KeyMatch, credential_name, env_name, find_keys, has_keyword,
+from ml_seclint.secrets_table import (CREDENTIAL_TEXT, KEYWORDS, KEY_TEXT, KeyMatch, SDK_CREDENTIAL_PARAMS,
+                                      credential_name, env_name, find_keys, has_keyword, iter_lines,
                                       looks_secret, redact, strip_auth_scheme)
 
 ENVIRON = frozenset({"os.environ"})
+# notebook magic and shell lines: `%env NAME=value`, `export NAME=value`, `NAME=value cmd`
+_ENV_MAGIC = re.compile(r"^\s*%(?:env|set_env)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+)"  # linear
+                        r"(?P<value>\S+)")
+_SHELL_ENV = re.compile(r"(?:^|[\s;!])(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\S+)")
 ENV_SETTERS = frozenset({"os.environ.setdefault", "os.putenv"})
 ENV_UPDATE = frozenset({"os.environ.update"})
 _ESCAPE = re.compile(r"\\(?:[nrtvfab0\\'\"]|x[0-9a-fA-F]{2})")
@@ -37,15 +40,10 @@ class SecretRule(Rule):
     atlas = ("AML.T0055", "AML.T0012")
     fix_safety = "unsafe"
 
-    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
-        @functools.wraps(method)
-        def withheld(node: cst.CSTNode) -> None:
-            try:
-                method(node)
-            except Exception as exc:  # noqa: BLE001 - the message could quote a secret
-                raise RuntimeError(f"{type(exc).__name__} while checking a value (details withheld: "
-                                   f"they could contain a secret)") from None
-        return super()._guard(withheld)
+    def fail(self, exc: Exception) -> None:
+        # the exception's message could quote a secret
+        super().fail(RuntimeError(f"{type(exc).__name__} while checking a value (details withheld: "
+                                  f"they could contain a secret)"))
 
 
 def env_fix(env: str, what: str) -> Callable[[cst.CSTNode], Fix]:
@@ -85,7 +83,7 @@ def _text(value: Union[str, bytes]) -> str:
 
 class HardcodedProviderKey(SecretRule):
     code = "MLS401"
-    name = "hardcoded-provider-key"
+    context_severity: dict = {}  # a live provider key is as bad in a test as anywhere
     summary = "an API key in a known provider format (OpenAI, Anthropic, Hugging Face, ...) is hardcoded"
     message = "a provider API key is hardcoded; revoke it and read it from the environment"
     severity = "high"
@@ -177,6 +175,27 @@ class HardcodedProviderKey(SecretRule):
             if keys:
                 self.report(node, key_message(keys, "a comment"))
 
+    # -- notebook text: magic and shell lines, markdown, stored outputs ------------------
+    @classmethod
+    def text_findings(cls, text: Any, path: str) -> list[Finding]:
+        if not has_keyword(text.text):
+            return []
+        keys = find_keys(text.text)
+        if keys and text.line == 0:  # a stored output: one finding at the cell
+            first_line = text.text.count("\n", 0, keys[0].start) + 1
+            message = key_message(keys, f"{text.where} (line {first_line})",
+                                  "clear the notebook's outputs before sharing it")
+            return [cls.text_finding(message, path, text.cell, 1, 0, max(text.anchor, 1))]
+        findings = []
+        for key in keys:
+            line = text.text.count("\n", 0, key.start)
+            column = key.start - (text.text.rfind("\n", 0, key.start) + 1)
+            advice = (f"let the command read ${key.format.env} from the environment" if text.shell
+                      else "remove it from the notebook")
+            findings.append(cls.text_finding(key_message([key], text.where, advice), path, text.cell,
+                                             text.line + line, column, column + len(key.value)))
+        return findings
+
 
 # -- MLS402 ------------------------------------------------------------------------------------
 
@@ -189,13 +208,13 @@ class _Candidate:
 
 class HardcodedCredential(SecretRule):
     code = "MLS402"
-    name = "hardcoded-credential"
     summary = ("a random-looking literal is bound to a credential (api_key=, password, token, "
                "os.environ[...KEY])")
     message = "a credential is hardcoded; read it from the environment or a secret manager"
     severity = "medium"
     confidence = "medium"
     # a cheap word, then a credential name bound to a literal (secrets_table.may_hold_credential)
+    yields_to = ("MLS401",)  # one secret, one finding: MLS401 names the provider
     triggers = tuple((word, CREDENTIAL_TEXT) for word in (
         "key", "Key", "KEY", "token", "Token", "TOKEN", "secret", "Secret", "SECRET", "pass", "Pass",
         "PASS", "pwd", "Pwd", "PWD", "credential", "Credential", "CREDENTIAL", "uthorization",
@@ -225,7 +244,8 @@ class HardcodedCredential(SecretRule):
             return
         if isinstance(target, cst.Name):
             if credential_name(target.value):
-                self._candidate(value, f"assigned to {target.value}", env_name(target.value))
+                self._candidate(value, f"assigned to {target.value}", env_name(target.value),
+                                name=target.value)
         elif isinstance(target, cst.Attribute):
             attr = target.attr.value
             if credential_name(attr):
@@ -298,9 +318,10 @@ class HardcodedCredential(SecretRule):
                 self._candidate(arg.value, f"passed as {arg.keyword.value}=",
                                 env_name(arg.keyword.value, sdk))
 
-    # -- candidates, decided once MLS401 has seen every string --------------------------
+    # -- candidates, reported when the module is done ------------------------------------
     def _candidate(self, expr: cst.BaseExpression, label: str, env: Optional[str],
-                   scope: Optional[Scope] = None, *, relaxed: bool = False) -> None:
+                   scope: Optional[Scope] = None, *, relaxed: bool = False,
+                   name: Optional[str] = None) -> None:
         through = expr.value if isinstance(expr, cst.Name) else None
         expr, _ = constant(expr, scope or self.ctx.scope)
         if through is not None:
@@ -311,21 +332,50 @@ class HardcodedCredential(SecretRule):
         if value is None:  # an f-string part, or a literal Python rejects: not a constant
             return
         text = _text(value)
-        if not looks_secret(text, relaxed=relaxed):
-            return
+        if not looks_secret(text, relaxed=relaxed) or (name is not None and _same_name(text, name)):
+            return  # `ClientSecretCredential = "ClientSecretCredential"`: an enum of names
         fixable = (env is not None and isinstance(expr, cst.SimpleString) and isinstance(value, str)
                    and strip_auth_scheme(text.strip()) == text)
         self._candidates[id(expr)] = _Candidate(expr, text, label, env, fixable)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        reported = {id(node) for rule, node, *_ in self.ctx.reports if rule.code == "MLS401"}
-        for candidate in self._candidates.values():
+        for candidate in self._candidates.values():  # each literal once, with its first label
             node = candidate.node
-            if id(node) in reported or any(id(leaf) in reported for leaf in string_leaves(node)):
-                continue  # one secret, one finding: MLS401 already named the provider
             message = credential_message(candidate.value, candidate.label, candidate.env)
             fix = env_fix(candidate.env, "credential")(node) if candidate.fixable and candidate.env else None
             self.report(node, message, fix=fix)
+
+    # -- notebook text: `%env NAME=value` / `export NAME=value` on magic and shell lines ---
+    @classmethod
+    def text_findings(cls, text: Any, path: str) -> list[Finding]:
+        if not text.shell:
+            return []
+        findings = []
+        for number, _, line in iter_lines(text.text):
+            for name, value, column in _env_assignments(line):
+                if credential_name(name, environment=True) and looks_secret(value):
+                    message = credential_message(value, f'set as the environment variable "{name}"', None)
+                    findings.append(cls.text_finding(message, path, text.cell, text.line + number - 1,
+                                                     column, column + len(value)))
+        return findings
+
+
+def _env_assignments(line: str) -> list[tuple[str, str, int]]:
+    match = _ENV_MAGIC.match(line)
+    found = [match] if match else list(_SHELL_ENV.finditer(line))
+    out = []
+    for m in found:
+        value, column = m.group("value"), m.start("value")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value, column = value[1:-1], column + 1
+        out.append((m.group("name"), value, column))
+    return out
+
+
+def _same_name(value: str, name: str) -> bool:
+    def squash(text: str) -> str:
+        return "".join(c for c in text.lower() if c.isalnum())
+    return squash(value) == squash(name)
 
 
 def _dotted(expr: cst.BaseExpression) -> Optional[str]:

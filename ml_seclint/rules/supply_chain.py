@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Optional
 
 import libcst as cst
 
 from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal
+from ml_seclint.analysis.objects import created_by
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, local_function
+from ml_seclint.engine.code_context import OFF
+from ml_seclint.engine.rows import TRUE, Arg, Hit, Row, given, is_true
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
 
@@ -18,6 +22,7 @@ MIN_SHA_LENGTH = Option(
 
 
 class RemoteCodeRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1",)
     cwe = (829, 494)
@@ -26,6 +31,9 @@ class RemoteCodeRule(Rule):
 
 
 class PinningRule(Rule):
+    # pinning is hygiene for the code a project ships and runs; examples and docs download public
+    # ids for illustration, tests fetch fixtures
+    context_severity = {"test": OFF, "example": OFF, "docs": OFF}
     guideline = "2.1"
     secondary_guidelines = ("2.2", "4.3")
     cwe = (494,)
@@ -48,14 +56,91 @@ _GENERIC_ID_KEYWORDS = ("pretrained_model_name_or_path", "model", "model_name_or
                         "path", "model_name", "model_id")
 
 
+def _nested_trust(hit: Hit) -> bool:
+    """A `model_kwargs={"trust_remote_code": True}`-style dict handed on to from_pretrained."""
+    items = dict_items(hit.expr, hit.scope)
+    if not items or "trust_remote_code" not in items:
+        return False
+    return is_true(literal(*items["trust_remote_code"]))
+
+
+def _trust_message(hit: Hit) -> Optional[str]:
+    rule = hit.rule
+    repo = _repo(hit.view)
+    if repo is None or not _allowed(repo, rule.option("trusted-remote-code") or []):
+        return rule.message
+    if _pinned(hit.view, rule.option("min-sha-length")):
+        return None  # reviewed and pinned
+    return TrustRemoteCode.unpinned_message.format(repo=repo)
+
+
+#: mock objects and mock assertions: a test stub that loads nothing
+MOCKS = frozenset({f"{m}.{c}" for m in ("unittest.mock", "mock")
+                   for c in ("Mock", "MagicMock", "AsyncMock", "NonCallableMock", "create_autospec", "call")})
+MOCK_METHODS = frozenset({"assert_called_with", "assert_called_once_with", "assert_any_call",
+                          "assert_awaited_with", "assert_awaited_once_with", "assert_any_await"})
+
+
+def _cannot_load(hit: Hit) -> bool:
+    """The flag reaches no hub code: `dict(...)` (reported where it is spread), a mock or a mock
+    assertion, a function or method of this module that never passes the flag on (a consent
+    check that takes `trust_remote_code=True` and loads nothing), a local directory (code already
+    on disk, like the project's own), or a repository the project itself owns."""
+    view = hit.view
+    if view.names == _DICT or view.names & MOCKS:
+        return True
+    func = view.callee
+    if isinstance(func, cst.Attribute) and func.attr.value in MOCK_METHODS:
+        return True
+    if created_by(func, view.scope, MOCKS):
+        return True
+    definition = local_function(func, view.scope)
+    if definition is not None and not _forwards(definition):
+        return True
+    if isinstance(hit.value, list) and hit.value and all(isinstance(r, str) and _own(r, hit.rule)
+                                                         for r in hit.value):
+        return True  # trust_remote_code=["<own org>/kernels"]: an allow-list of the project's repos
+    kind, repo = _repo_kind(view)
+    return kind == hub.LOCAL or (repo is not None and _own(repo, hit.rule))
+
+
+def _forwards(function: cst.FunctionDef) -> bool:
+    """The function hands the flag (or its **kwargs) on to some call, or stores it."""
+    params = function.params
+    flag = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+            if p.name.value == "trust_remote_code"]
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Arg) and (
+                node.star == "**" or (node.keyword is not None and node.keyword.value == "trust_remote_code")
+                or (flag and isinstance(node.value, cst.Name) and node.value.value in flag)):
+            return True
+        if isinstance(node, cst.Assign) and flag and any(
+                isinstance(n, cst.Name) and n.value in flag for n in _names_in(node.value)):
+            return True  # self.trust_remote_code = trust_remote_code: used later, elsewhere
+        pending.extend(node.children)
+    return False
+
+
+def _names_in(expr: cst.CSTNode) -> list[cst.CSTNode]:
+    found, pending = [], [expr]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(node.children)
+    return found
+
+
 class TrustRemoteCode(RemoteCodeRule):
     code = "MLS201"
-    name = "trust-remote-code"
     summary = "trust_remote_code=True runs the Python files of a hub repository in this process"
     message = ("trust_remote_code=True imports and runs the Python files of the hub repository in this "
                "process: whoever can push to it runs code here")
+    unpinned_message = ("trust_remote_code=True for {repo!r}, which is on the trusted-remote-code list, but "
+                        "the call is not pinned to a commit SHA (revision=): the code that runs is whatever "
+                        "the repository holds at load time")
     severity = "high"
-    triggers = (CodeWord("trust_remote_code"),)
     options = (
         Option("trusted-remote-code", list, [],
                "Hub repositories (\"org/name\", or \"org/*\" for a whole organisation) whose remote "
@@ -64,88 +149,120 @@ class TrustRemoteCode(RemoteCodeRule):
         MIN_SHA_LENGTH,
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if not any(a.star == "**" or (a.keyword is not None and (
-                a.keyword.value == "trust_remote_code" or a.keyword.value in _NESTED_KWARGS))
-                for a in node.args):
-            return
-        view = self.ctx.call(node)
-        if view.through_partial and not view.given_here("trust_remote_code"):
-            return  # reported where the partial was made
-        if view.names == _DICT or not self._trusts(view):
-            return  # dict(trust_remote_code=True) is reported where it is passed with **
-        repo = self._repo(view)
-        if repo is not None and self._allowed(repo):
-            if _pinned(view, self.option("min-sha-length")):
-                return
-            self.report(node, f"trust_remote_code=True for {repo!r}, which is on the trusted-remote-code "
-                              f"list, but the call is not pinned to a commit SHA (revision=): the code "
-                              f"that runs is whatever the repository holds at load time")
-            return
-        self.report(node)
+    rows = (
+        Row(keyword_only=True, args=Arg("trust_remote_code"), when=TRUE, message=_trust_message,
+            unless=_cannot_load),
+        Row(keyword_only=True, args=tuple(Arg(k) for k in sorted(_NESTED_KWARGS)),
+            when=given("a kwargs dict with trust_remote_code true", _nested_trust), message=_trust_message,
+            unless=_cannot_load),
+    )
 
-    def _trusts(self, view: CallView) -> bool:
-        value = view.value("trust_remote_code")
-        if value is not MISSING and value is not UNKNOWN and value:
-            return True
-        for keyword in _NESTED_KWARGS:
-            expr, scope = view.arg(keyword)
-            if expr is MISSING or expr is UNKNOWN:
-                continue
-            items = dict_items(expr, scope)
-            if items and "trust_remote_code" in items:
-                inner = literal(*items["trust_remote_code"])
-                if inner is not UNKNOWN and inner:
-                    return True
-        return False
 
-    def _repo(self, view: CallView):
-        call = hub.hub_call(view)
-        if call is None:
-            expr, scope = hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
-            call = hub.HubCall("call", expr, scope, "generic")
-        kind, repo = hub.classify(call)
-        return repo if kind == hub.HUB else None
+def _own(repo: str, rule: Rule) -> bool:
+    return hub.owned_by_project(repo, rule.ctx.settings.project)
 
-    def _allowed(self, repo: str) -> bool:
-        patterns = self.option("trusted-remote-code") or []
-        return any(fnmatch.fnmatchcase(repo.lower(), p.lower()) for p in patterns)
+
+def _repo(view: CallView) -> Optional[str]:
+    return _repo_kind(view)[1]
+
+
+def _repo_kind(view: CallView) -> tuple[Optional[str], Optional[str]]:
+    """(hub.HUB, repo id) / (hub.LOCAL, None) / (hub.UNRESOLVED, None) for the repository the
+    call loads; (None, None) when the call names none (it may be in an unresolved **kwargs)."""
+    call = hub.hub_call(view)
+    if call is None:
+        expr, scope = hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
+        call = hub.HubCall("call", expr, scope, "generic")
+    if call.repo is MISSING:
+        return None, None
+    kind, repo = hub.classify(call)
+    return kind, (repo if kind == hub.HUB else None)
+
+
+def _allowed(repo: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(repo.lower(), p.lower()) for p in patterns)
 
 
 # -- MLS202 ---------------------------------------------------------------------------------
 
+def _not_github(hit: Hit) -> bool:
+    """torch.hub.load(source="local") loads a directory on disk."""
+    if hit.name != "torch.hub.load":
+        return False
+    source = hit.view.value("source")
+    return source is UNKNOWN or (source is not MISSING and source != "github")
+
+
+def _hub_message(hit: Hit) -> str:
+    message = TorchHubRemoteCode.message.format(name=hit.name)
+    trust = hit.view.value("trust_repo")
+    if trust is True:
+        message += "; trust_repo=True skips even the confirmation prompt"
+    elif trust == "check":
+        message += "; trust_repo=\"check\" only asks for repositories not seen before"
+    return message
+
+
 class TorchHubRemoteCode(RemoteCodeRule):
     code = "MLS202"
-    name = "torch-hub-remote-code"
     summary = "torch.hub.load/list/help import a GitHub repository's hubconf.py and run it in-process"
     message = ("{name}() downloads a GitHub repository and imports its hubconf.py, running that "
                "repository's code in this process")
     severity = "high"
-    # not ("torch", "hub"): huggingface_hub is everywhere in ML code
-    triggers = ("torch.hub", ("torch", "import hub"), ("torch", "hub.load"), ("torch", "hub.list"),
-                ("torch", "hub.help"))
-    NAMES = frozenset(f"torch.hub.{f}" for f in ("load", "list", "help"))
-    TERMINALS = frozenset({"load", "list", "help"})
+    rows = (Row(frozenset(f"torch.hub.{f}" for f in ("load", "list", "help")), message=_hub_message,
+                unless=_not_github),)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if callee_terminal(self.ctx, node, self.TERMINALS) is None:
-            return
-        view = self.ctx.call(node)
-        names = view.names & self.NAMES
-        if not names or view.through_partial:
-            return
-        name = min(names)
-        if name == "torch.hub.load":
-            source = view.value("source")
-            if source is UNKNOWN or (source is not MISSING and source != "github"):
-                return  # source="local" loads a directory on disk
-        message = self.message.format(name=name)
-        trust = view.value("trust_repo")
-        if trust is True:
-            message += "; trust_repo=True skips even the confirmation prompt"
-        elif trust == "check":
-            message += "; trust_repo=\"check\" only asks for repositories not seen before"
-        self.report(node, message)
+
+# -- MLS205 ---------------------------------------------------------------------------------
+
+def _script_source(hit: Hit) -> Optional[str]:
+    """The hub id or URL a script comes from, or None for a local path or an unknown value."""
+    if hit.expr is MISSING or hit.expr is UNKNOWN:
+        return None
+    text = hit.value if isinstance(hit.value, str) else None
+    if text is not None and text.lower().startswith(("https://", "http://")):
+        return text
+    if text is not None and text.endswith(".py"):
+        return None  # a local script file
+    kind, repo = hub.classify_expr(hit.expr, hit.scope)
+    return repo if kind == hub.HUB else None
+
+
+def _script_message(hit: Hit) -> Optional[str]:
+    source = _script_source(hit)
+    if source is None:
+        return None
+    rule = hit.rule
+    pinned = _pinned(hit.view, rule.option("min-sha-length"))
+    text = HubScriptExecution.message.format(name=hit.name, source=source)
+    return text + ("; it is pinned to a commit, so review that commit" if pinned else
+                   "; pin revision=<40-hex commit SHA> after reviewing the code, or vendor it")
+
+
+def _script_severity(hit: Hit) -> Optional[str]:
+    return "medium" if _pinned(hit.view, hit.rule.option("min-sha-length")) else None
+
+
+class HubScriptExecution(RemoteCodeRule):
+    code = "MLS205"
+    summary = "A metric, pipeline or agent tool script is downloaded from a hub and run in this process"
+    message = ("{name}() downloads {source!r} from the hub and runs its Python code in this process: "
+               "whoever can push to that repository runs code here")
+    severity = "high"
+    options = (MIN_SHA_LENGTH,)
+    yields_to = ("MLS201",)  # trust_remote_code=True on the same call says it already
+    rows = (
+        Row({"evaluate.load", "evaluate.loading.load", "evaluate.load_metric"}, Arg("path", 0),
+            given("a hub id or URL", lambda hit: _script_source(hit) is not None), message=_script_message,
+            severity=_script_severity),
+        Row(method="from_pretrained", args=Arg("custom_pipeline"),
+            when=given("a hub id or community pipeline", lambda hit: _script_source(hit) is not None),
+            message=_script_message, severity=_script_severity),
+        Row({f"{m}.{f}" for m in ("transformers", "transformers.agents", "smolagents", "smolagents.tools")
+             for f in ("load_tool", "Tool.from_hub")}, Arg("repo_id", 0),
+            given("a hub id", lambda hit: _script_source(hit) is not None), message=_script_message,
+            severity=_script_severity),
+    )
 
 
 # -- MLS203 / MLS204 ------------------------------------------------------------------------
@@ -158,12 +275,12 @@ _HUB_TRIGGERS = (*(CodeWord(w) for w in ("from_pretrained", "hf_hub_download", "
 
 class UnpinnedHubDownload(PinningRule):
     code = "MLS203"
-    name = "unpinned-hub-download"
     summary = "A hub model or dataset is downloaded without revision= pinned to a commit"
     message = ("{label}({repo!r}) without revision= downloads whatever the hub repository holds at run "
                "time; pin revision=<40-hex commit SHA>")
     severity = "medium"
     confidence = "medium"
+    yields_to = ("MLS201",)  # trust_remote_code=True on the same call is the bigger problem
     triggers = _HUB_TRIGGERS
     options = (
         Option("strict-pinning", bool, False,
@@ -185,7 +302,7 @@ class UnpinnedHubDownload(PinningRule):
         if hub.local_only(view):
             return
         kind, repo = hub.classify(call)
-        if kind == hub.HUB:
+        if kind == hub.HUB and not _own(repo, self):
             self.report(node, self.message.format(label=call.label, repo=repo))
         elif kind == hub.UNRESOLVED and self.option("strict-pinning"):
             self.report(node, f"{call.label}() without revision=: the repository comes from a value "
@@ -195,7 +312,6 @@ class UnpinnedHubDownload(PinningRule):
 
 class MutableHubRevision(PinningRule):
     code = "MLS204"
-    name = "mutable-hub-revision"
     summary = "revision= names a branch, tag or pull request instead of a commit SHA"
     message = ("revision={revision!r} is a branch, tag or pull-request ref that the repository owner can "
                "move; pin a 40-hex commit SHA")
@@ -213,7 +329,8 @@ class MutableHubRevision(PinningRule):
         revision = view.value("revision")
         if not isinstance(revision, str) or hub.is_commit_sha(revision, self.option("min-sha-length")):
             return
-        if hub.local_only(view) or hub.classify(call)[0] == hub.LOCAL:
+        kind, repo = hub.classify(call)
+        if hub.local_only(view) or kind == hub.LOCAL or (repo is not None and _own(repo, self)):
             return
         if revision.startswith("refs/pr/"):
             message = (f"revision={revision!r} is a pull-request ref: its author can push new commits to it "

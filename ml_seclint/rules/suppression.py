@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ml_seclint.engine.finding import Finding
+from ml_seclint.engine.finding import Finding  # noqa: F401 - the return type
 from ml_seclint.engine.rule import Rule
 
 
 class SuppressionWithoutReason(Rule):
     code = "MLS001"
-    name = "suppression-without-reason"
+    context_severity: dict = {}
     summary = "a # noqa or # ml-seclint: ignore comment silences a finding without saying why"
     message = "{directive} silences {codes} without a reason; write why after the codes"
     severity = "low"
@@ -30,6 +30,5 @@ class SuppressionWithoutReason(Rule):
         example = f"# ml-seclint: ignore[{listed}]" if suppression.kind == "ignore" else f"# noqa: {listed}"
         message = (cls.message.format(directive=f"`{directive}`", codes=", ".join(codes))
                    + f", e.g. `{example} <why this is safe>`")
-        return Finding(cls.code, f"{message} {cls.suffix()}", suppression.line, suppression.column,
-                       suppression.line, suppression.column + len(directive), cls.severity,
-                       cls.confidence, path=path)
+        return cls.text_finding(message, path, None, suppression.line, suppression.column,
+                                suppression.column + len(directive))

@@ -12,6 +12,7 @@ from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items,
                                          string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
+from ml_seclint.engine.rows import FALSE, NOT_TRUE, TRUE, Arg, Hit, Row, given, is_false, matches
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
 from ml_seclint.engine.versions import requires_python_floor, version_at_least
@@ -87,10 +88,6 @@ def _untracked_method(view: CallView, scope: Scope) -> bool:
             and not qualnames(func.value, scope))
 
 
-def _false(value: Any) -> bool:
-    return value is False or (isinstance(value, int) and not isinstance(value, bool) and value == 0)
-
-
 # -- MLS301 ---------------------------------------------------------------------------------
 
 _KERAS = ("keras", "tensorflow.keras", "tf_keras", "keras.utils", "tensorflow.keras.utils",
@@ -101,9 +98,74 @@ _URLRETRIEVE = _names(("urllib.request", "urllib", "six.moves.urllib.request", "
                       ("urlretrieve",))
 
 
+def _hash_rows(checked: dict) -> tuple:
+    """One row per group of downloaders that take the same hash argument(s)."""
+    groups: dict = {}
+    for name, (arguments, hint) in checked.items():
+        groups.setdefault((arguments, hint), set()).add(name)
+    return tuple(Row(frozenset(names), tuple(Arg(k, p) for k, p in arguments), NOT_TRUE,
+                     message=f"{{name}}() downloads a file without checking its hash; {hint}",
+                     unless=_hashes_here)
+                 for (arguments, hint), names in sorted(groups.items(), key=lambda item: sorted(item[1])))
+
+
+#: calls that compute or compare a digest (besides any `hashlib.<x>(...)`)
+_HASHING = frozenset({"hexdigest", "compare_digest", "file_digest", "checksum", "verify_checksum",
+                      "check_integrity", "validate_file", "hash_file", "calculate_md5", "check_md5",
+                      "check_sha256", "sha256sum", "md5sum"})
+
+
+def _saves_unhashed(hit: Hit) -> bool:
+    """A streamed HTTP response in a function that writes a file and never computes a digest."""
+    if client_of(hit.view, hit.view.scope) is None:
+        return False
+    writes, hashes = _writes_and_hashes(hit.view.scope)
+    return writes and not hashes
+
+
+def _hashes_here(hit: Hit) -> bool:
+    """The function holding the download computes a digest (it checks the file itself)."""
+    return _writes_and_hashes(hit.view.scope)[1]
+
+
+def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
+    """Whether the scope's code writes a file, and whether it computes a digest; computed once."""
+    cached = scope.__dict__.get("_writes_hashes")
+    if cached is None:
+        writes = hashes = False
+        pending: list[cst.CSTNode] = [scope.node]
+        while pending and not hashes:
+            node = pending.pop()
+            if isinstance(node, cst.Call):
+                writes = writes or _writes_file(node)
+                func = node.func
+                hashes = terminal(func) in _HASHING or (
+                    isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.value.value == "hashlib")
+            pending.extend(node.children)
+        cached = scope.__dict__["_writes_hashes"] = (writes, hashes)
+    return cached
+
+
+def _writes_file(call: cst.Call) -> bool:
+    """`open(p, "wb")`, `p.open("ab")`, `gzip.open(p, "wb")`, `shutil.copyfileobj`, `write_bytes`."""
+    name = terminal(call.func)
+    if name in ("copyfileobj", "write_bytes"):
+        return True
+    return name == "open" and any(
+        isinstance(a.value, cst.SimpleString) and _MODE.match(a.value.raw_value) and
+        any(c in a.value.raw_value for c in "wa") for a in call.args)
+
+
+_MODE = re.compile(r"^[rwxabt+]{1,3}$")
+
+
+def _https(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
+
+
 class DownloadWithoutIntegrityCheck(TransportRule):
     code = "MLS301"
-    name = "download-without-integrity-check"
     summary = "A model or dataset is downloaded without checking it against a known hash"
     message = ("{name}() downloads a file without checking it against a known hash: a tampered or "
                "swapped model or dataset is used as is")
@@ -111,14 +173,6 @@ class DownloadWithoutIntegrityCheck(TransportRule):
     guideline = "3.2"
     secondary_guidelines = ("2.1", "2.3")
     cwe = (494, 353)
-    triggers = ("urlretrieve", "gdown", ("wget", "download"), "download_url", "load_state_dict_from_url",
-                ("load_url", "model_zoo"), ("get_file", "keras"), "download_and_extract_archive",
-                "download_file_from_google_drive")
-    TERMINALS = frozenset({"urlretrieve", "download", "cached_download", "download_url_to_file",
-                           "load_state_dict_from_url", "load_url", "get_file", "download_url",
-                           "download_and_extract_archive", "download_file_from_google_drive"})
-    #: always unverified
-    ALWAYS = _URLRETRIEVE | frozenset({"wget.download", "gdown.download"})
     #: qualified name -> ((hash keyword, its position), ...), the hint for the message; a call
     #: passing none of them (or None/False) is a finding
     CHECKED = {
@@ -135,25 +189,21 @@ class DownloadWithoutIntegrityCheck(TransportRule):
                         ("download_file_from_google_drive", 3))},
         "gdown.cached_download": ((("hash", None), ("md5", 2)), "pass hash=\"sha256:<digest>\""),
     }
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if callee_terminal(self.ctx, node, self.TERMINALS) is None:
-            return
-        view = self.ctx.call(node)
-        if view.through_partial:
-            return
-        names = view.names
-        for name in sorted(names & self.ALWAYS):
-            short = name.replace("six.moves.", "").replace("future.moves.", "")
-            self.report(node, self.message.format(name=short))
-            return
-        for name in sorted(names & self.CHECKED.keys()):
-            arguments, hint = self.CHECKED[name]
-            values = [view.value(keyword, position) for keyword, position in arguments]
-            if any(v is UNKNOWN or (v is not MISSING and v is not None and v is not False) for v in values):
-                return
-            self.report(node, f"{name}() downloads a file without checking its hash; {hint}")
-            return
+    rows = (
+        # never verified
+        Row(_URLRETRIEVE | {"wget.download", "gdown.download"}, unless=_hashes_here,
+            message=lambda hit: DownloadWithoutIntegrityCheck.message.format(
+                name=hit.name.replace("six.moves.", "").replace("future.moves.", ""))),
+        *_hash_rows(CHECKED),
+        Row(keyword_only=True, args=Arg("stream"), when=TRUE, requires=("requests", "httpx"),
+            unless=lambda hit: not _saves_unhashed(hit),
+            message="{name}(stream=True) saves a download to a file without checking a hash: a tampered "
+                    "or swapped model or dataset is used as is; hash the chunks (hashlib) and compare"),
+        Row(method="from_single_file", args=Arg("pretrained_model_link_or_path", 0),
+            when=matches("a URL", _https), unless=_hashes_here,
+            message="{name}() downloads a single checkpoint from a URL without checking its hash; "
+                    "download it with a pinned revision or a checked digest first"),
+    )
 
 
 # -- MLS302 ---------------------------------------------------------------------------------
@@ -162,94 +212,78 @@ UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 CA_VARIABLES = frozenset({"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"})
 ENVIRON = frozenset({"os.environ"})
-_TLS_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl", "cert_reqs"})
 _ENV_CALLS = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv"})
+
+
+def _tls_library(hit: Hit) -> Optional[str]:
+    """The HTTP library a `verify=` call belongs to, or None when it is not an HTTP call."""
+    view, scope, names = hit.view, hit.view.scope, hit.view.names
+    library = client_of(view, scope)
+    if library is None and names & (HTTPX_CLIENTS | HTTPX_TRANSPORTS | GDOWN):
+        library = "httpx" if not names & GDOWN else "gdown"
+    if library is None and _untracked_method(view, scope) \
+            and imported_libraries(scope) & {"requests", "httpx"}:
+        library = "requests"
+    return library
+
+
+def _aiohttp(hit: Hit) -> bool:
+    view, scope = hit.view, hit.view.scope
+    return bool(view.names & (AIOHTTP_CONNECTORS | AIOHTTP_FUNCS)) or client_of(view, scope) == "aiohttp" \
+        or (_untracked_method(view, scope) and "aiohttp" in imported_libraries(scope))
+
+
+def _remove_verify(hit: Hit) -> Optional[Fix]:
+    written = next((a for a in hit.node.args if a.keyword is not None and a.keyword.value == "verify"), None)
+    return Fix("remove verify=False", UNSAFE, {hit.node: remove_arg(hit.node, written)}) if written else None
+
+
+def _ca_cleared(hit: Hit) -> Optional[str]:
+    """`os.environ.update(CURL_CA_BUNDLE="")` and the like: the message, or None."""
+    view = hit.view
+    pairs: list[tuple[Any, Any]] = []
+    if hit.name == "os.environ.update":
+        for arg in view.args:
+            if arg.keyword is not None:
+                pairs.append((arg.keyword.value, literal(arg.value, view.scope)))
+            elif arg.star == "" or arg.star == "**":
+                items = dict_items(arg.value, view.scope) or {}
+                pairs.extend((k, literal(*v)) for k, v in items.items())
+    else:
+        key, scope = view.arg("key", 0)
+        value, value_scope = view.arg("value", 1) if hit.name == "os.putenv" else view.arg("default", 1)
+        if key is not MISSING and key is not UNKNOWN and value is not MISSING and value is not UNKNOWN:
+            pairs.append((literal(key, scope), literal(value, value_scope)))
+    return next((_ca_message(key) for key, value in pairs if key in CA_VARIABLES and value == ""), None)
 
 
 class TlsVerificationDisabled(TransportRule):
     code = "MLS302"
-    name = "tls-verification-disabled"
+    honours_opt_in = True  # `if not ssl_verify:` honours the user's explicit choice
     summary = "TLS certificate verification is turned off for HTTP downloads or API calls"
     message = ("verify=False turns off certificate checks: anyone on the network path can serve their own "
                "model, data or API response")
+    context_message = "{name}() makes an SSL context that accepts any certificate for any host"
+    cert_none_message = "cert_reqs=CERT_NONE accepts any certificate: the connection is not authenticated"
+    aiohttp_message = ("aiohttp {arg}=False turns off certificate checks: anyone on the network path can "
+                       "answer in the server's name")
     severity = "high"
     cwe = (295, 297)
     fix_safety = UNSAFE
-    triggers = (*((CodeWord("verify"), library) for library in ("requests", "httpx", "gdown")),
-                "_create_unverified_context", "_create_stdlib_context", "check_hostname", "CERT_NONE",
-                "CA_BUNDLE", ("aiohttp", "ssl"))
-    TERMINALS = frozenset({"_create_unverified_context", "_create_stdlib_context", "update", "setdefault",
-                           "putenv"})
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if callee_terminal(self.ctx, node, self.TERMINALS) is None and not any(
-                a.star == "**" or (a.keyword is not None and a.keyword.value in _TLS_KEYWORDS)
-                for a in node.args):
-            return
-        view = self.ctx.call(node)
-        names = view.names
-        scope = self.ctx.scope
-        if names & UNVERIFIED_CONTEXTS:
-            self.report(node, f"{min(names & UNVERIFIED_CONTEXTS)}() makes an SSL context that accepts any "
-                              f"certificate for any host")
-            return
-        env = names & _ENV_CALLS
-        if env:
-            self._environment(node, view, min(env))
-            return
-        cert_reqs, cert_scope = view.arg("cert_reqs")
-        if cert_reqs is not MISSING and cert_reqs is not UNKNOWN and _cert_none(cert_reqs, cert_scope):
-            self.report(node, "cert_reqs=CERT_NONE accepts any certificate: the connection is not "
-                              "authenticated")
-            return
-        if view.through_partial and not any(
-                a.keyword is not None and a.keyword.value in _TLS_KEYWORDS for a in node.args):
-            return  # the partial itself was checked where it was made
-        verify = view.value("verify")
-        if _false(verify):
-            library = client_of(view, scope)
-            if library is None and (names & (HTTPX_CLIENTS | HTTPX_TRANSPORTS | GDOWN)):
-                library = "httpx" if not names & GDOWN else "gdown"
-            if library is None and _untracked_method(view, scope) \
-                    and imported_libraries(scope) & {"requests", "httpx"}:
-                library = "requests"
-            if library is not None:
-                self.report(node, fix=self._fix(node))
-                return
-        for name in ("ssl", "verify_ssl"):
-            value = view.value(name)
-            if not _false(value):
-                continue
-            if names & (AIOHTTP_CONNECTORS | AIOHTTP_FUNCS) or client_of(view, scope) == "aiohttp" or (
-                    _untracked_method(view, scope) and "aiohttp" in imported_libraries(scope)):
-                self.report(node, f"aiohttp {name}=False turns off certificate checks: anyone on the "
-                                  f"network path can answer in the server's name")
-                return
-
-    def _fix(self, node: cst.Call) -> Optional[Fix]:
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "verify":
-                return Fix("remove verify=False", UNSAFE, {node: remove_arg(node, arg)})
-        return None
-
-    def _environment(self, node: cst.Call, view: CallView, name: str) -> None:
-        pairs: list[tuple[Any, Any]] = []
-        if name == "os.environ.update":
-            for arg in view.args:
-                if arg.keyword is not None:
-                    pairs.append((arg.keyword.value, literal(arg.value, view.scope)))
-                elif arg.star == "" or arg.star == "**":
-                    items = dict_items(arg.value, view.scope) or {}
-                    pairs.extend((k, literal(*v)) for k, v in items.items())
-        else:
-            key, scope = view.arg("key", 0)
-            value, value_scope = view.arg("value", 1) if name == "os.putenv" else view.arg("default", 1)
-            if key is not MISSING and key is not UNKNOWN and value is not MISSING and value is not UNKNOWN:
-                pairs.append((literal(key, scope), literal(value, value_scope)))
-        for key, value in pairs:
-            if key in CA_VARIABLES and value == "":
-                self.report(node, _ca_message(key))
-                return
+    # for the attribute assignments of visit_Assign
+    triggers = ("check_hostname", "CERT_NONE", "CA_BUNDLE", "_create_unverified_context",
+                "_create_stdlib_context")
+    rows = (
+        Row(UNVERIFIED_CONTEXTS, message=context_message),
+        Row(_ENV_CALLS, message=_ca_cleared, requires=("CA_BUNDLE",)),
+        Row(keyword_only=True, args=Arg("cert_reqs"), message=cert_none_message,
+            when=given("ssl.CERT_NONE", lambda hit: _cert_none(hit.expr, hit.scope))),
+        Row(keyword_only=True, args=Arg("verify"), when=FALSE, fix=_remove_verify,
+            unless=lambda hit: _tls_library(hit) is None, requires=("requests", "httpx", "gdown")),
+        Row(keyword_only=True, args=(Arg("ssl"), Arg("verify_ssl")), when=FALSE,
+            message=lambda hit: TlsVerificationDisabled.aiohttp_message.format(arg=hit.arg.keyword),
+            unless=lambda hit: not _aiohttp(hit), requires=("aiohttp",)),
+    )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         scope = self.ctx.scope
@@ -261,11 +295,11 @@ class TlsVerificationDisabled(TransportRule):
         if isinstance(target, cst.Attribute):
             attr = target.attr.value
             if attr == "verify":
-                if _false(literal(value, scope)) and created_by(target.value, scope, SESSIONS):
+                if is_false(literal(value, scope)) and created_by(target.value, scope, SESSIONS):
                     self.report(node, "session.verify = False turns off certificate checks for every "
                                       "request of this requests.Session")
             elif attr == "check_hostname":
-                if literal(value, scope) is False:
+                if is_false(literal(value, scope)):
                     self.report(node, "check_hostname = False accepts a valid certificate of any host: "
                                       "the server is not authenticated")
             elif attr == "verify_mode":
@@ -324,7 +358,11 @@ FETCHES: dict[str, tuple[Optional[int], str]] = {
 _CLIENT_CLASSES = {"requests": "requests.Session", "httpx": "httpx.Client",
                    "aiohttp": "aiohttp.ClientSession"}
 _FETCH_TERMINALS = frozenset(n.rsplit(".", 1)[1] for n in FETCHES) | SESSION_METHODS
-_LOOPBACK = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\])$")
+# loopback, and the link-local cloud metadata servers (plain http by design, reachable only from
+# the instance itself): AWS/Azure/GCP 169.254.169.254, AWS fd00:ec2::254, metadata.google.internal
+_LOCAL_HOSTS = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]"
+                          r"|169\.254(\.\d{1,3}){2}|\[fe80:[0-9a-f:%\w.]*\]|\[fd00:ec2::254\]"
+                          r"|metadata\.google\.internal|metadata)$")
 
 
 def plain_http_host(text: str, complete: bool) -> Optional[str]:
@@ -345,7 +383,6 @@ def plain_http_host(text: str, complete: bool) -> Optional[str]:
 
 class PlaintextHttpDownload(TransportRule):
     code = "MLS303"
-    name = "plaintext-http-download"
     summary = "A model, dataset or API is fetched over plain http://"
     message = ("{name}() fetches {url!r} over plain HTTP: anyone on the network path can read or replace "
                "the response; use https://")
@@ -384,7 +421,7 @@ class PlaintextHttpDownload(TransportRule):
         if prefix is None:
             return
         host = plain_http_host(prefix, isinstance(literal(expr, scope), str))
-        if host is None or _LOOPBACK.match(host):
+        if host is None or _LOCAL_HOSTS.match(host):
             return
         shown = prefix if len(prefix) <= 60 else prefix[:57] + "..."
         self.report(node, self.message.format(name=name, url=shown), fix=self._fix(expr))
@@ -416,13 +453,12 @@ def _python_floor(settings) -> object:
 TAR_MAKERS = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen",
                         "tarfile.TarFile.gzopen", "tarfile.TarFile.bz2open", "tarfile.TarFile.xzopen",
                         "tarfile.TarFile.zstopen"})
-SAFE_FILTERS = frozenset({"tarfile.data_filter", "tarfile.tar_filter"})
 TRUSTED_FILTER = frozenset({"tarfile.fully_trusted_filter"})
 
 
 class UnsafeArchiveExtraction(Rule):
     code = "MLS304"
-    name = "unsafe-archive-extraction"
+    honours_opt_in = True
     summary = "A tar archive is extracted without a filter, so its members can write outside the target"
     message = ("{name}() without filter=\"data\" lets archive members write outside the target directory "
                "(../ paths, absolute paths, links): a dataset or model archive can overwrite any file")
@@ -439,8 +475,9 @@ class UnsafeArchiveExtraction(Rule):
                       "shutil.unpack_archive use the \"data\" filter by default, so only an explicit "
                       "\"fully_trusted\" filter is reported. When unset, read from the project's "
                       "requires-python.", derive=_python_floor),)
-    TERMINALS = frozenset({"extractall", "extract", "unpack_archive"})
     UNPACK = frozenset({"shutil.unpack_archive"})
+    #: TarFile methods (on objects made by TAR_MAKERS) and the unpack function, by terminal name
+    TERMINALS = frozenset({"extractall", "extract", *(n.rsplit(".", 1)[1] for n in UNPACK)})
 
     def visit_Call(self, node: cst.Call) -> None:
         kind = callee_terminal(self.ctx, node, self.TERMINALS)

@@ -11,8 +11,8 @@ import yaml as y
 import yaml.cyaml
 import yaml.loader
 from omegaconf import OmegaConf
-from yaml import safe_load_all, CSafeLoader as Loader
-from yaml import SafeLoader
+from yaml import CSafeLoader as Loader
+from yaml import FullLoader, SafeLoader, UnsafeLoader
 from yaml import load as yaml_load
 from yaml import load_all
 
@@ -57,40 +57,40 @@ PythonTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader
 
 def load_experiment(path, text):
     with open(path, encoding="utf-8") as f:
-        cfg = yaml.safe_load(f)  # expect: MLS107
-    cfg = yaml.load(text, Loader=yaml.SafeLoader)  # expect: MLS107
-    cfg = y.load(text, Loader=y.SafeLoader)  # expect: MLS107
-    cfg = yaml.load(text, Loader=yaml.CSafeLoader)  # expect: MLS107
-    cfg = yaml.load(text, yaml.CSafeLoader)  # expect: MLS107
-    cfg = yaml_load(text, Loader=SafeLoader)  # expect: MLS107
+        cfg = yaml.load(f)  # expect: MLS107
+    cfg = yaml.load(text, Loader=yaml.Loader)  # expect: MLS107
+    cfg = y.load(text, Loader=y.UnsafeLoader)  # expect: MLS107
+    cfg = yaml.load(text, Loader=yaml.CLoader)  # expect: MLS107
+    cfg = yaml.load(text, yaml.CUnsafeLoader)  # expect: MLS107
+    cfg = yaml_load(text, Loader=UnsafeLoader)  # expect: MLS107
     cfg = yaml.load(text, Loader=CONFIG_LOADER)  # expect: MLS107
     cfg = yaml.load(text, Loader=FastLoader)  # expect: MLS107
-    cfg = yaml.load(text, Loader=yaml.loader.SafeLoader)  # expect: MLS107
+    cfg = yaml.load(text, Loader=yaml.loader.Loader)  # expect: MLS107
     cfg = yaml.load(text, **UNSAFE_KWARGS)  # expect: MLS107
     cfg = yaml.load(text, **{"Loader": yaml.Loader})  # expect: MLS107
     cfg = yaml.load(text, Loader=PythonTagLoader)  # expect: MLS107
-    docs = list(safe_load_all(text))  # expect: MLS107
-    docs = list(yaml.load_all(text, Loader=yaml.SafeLoader))  # expect: MLS107
-    cfg = yaml.safe_load(text)  # expect: MLS107
-    docs = list(yaml.safe_load_all(text))  # expect: MLS107
+    docs = list(load_all(text))  # expect: MLS107
+    docs = list(yaml.load_all(text, Loader=yaml.Loader))  # expect: MLS107
+    cfg = yaml.unsafe_load(text)  # expect: MLS107
+    docs = list(yaml.unsafe_load_all(text))  # expect: MLS107
     return cfg, docs
 
 
 def load_with_full_loader(text):
-    cfg = yaml.safe_load(text)  # expect: MLS107
-    docs = list(yaml.safe_load_all(text))  # expect: MLS107
-    cfg = yaml.load(text, Loader=yaml.SafeLoader)  # expect: MLS107
-    cfg = yaml.load(text, SafeLoader)  # expect: MLS107
+    cfg = yaml.full_load(text)  # expect: MLS107
+    docs = list(yaml.full_load_all(text))  # expect: MLS107
+    cfg = yaml.load(text, Loader=yaml.FullLoader)  # expect: MLS107
+    cfg = yaml.load(text, FullLoader)  # expect: MLS107
     return cfg, docs
 
 
 def lazy_loaders(paths, text):
-    parse = functools.partial(yaml.load, Loader=yaml.SafeLoader)  # expect: MLS107
+    parse = functools.partial(yaml.load, Loader=yaml.UnsafeLoader)  # expect: MLS107
     configs = [parse(open(p, encoding="utf-8")) for p in paths]  # ok: reported at the partial
     safe_parse = partial(yaml.load, Loader=yaml.SafeLoader)  # ok
     configs += [safe_parse(open(p, encoding="utf-8")) for p in paths]  # ok
-    configs.append(safe_parse(text, Loader=yaml.SafeLoader))  # expect: MLS107
-    restore = lambda s: yaml.load(s, Loader=yaml.SafeLoader)  # expect: MLS107
+    configs.append(safe_parse(text, Loader=yaml.Loader))  # expect: MLS107
+    restore = lambda s: yaml.load(s, Loader=yaml.Loader)  # expect: MLS107
     return configs, restore
 
 
@@ -142,3 +142,7 @@ def load(path):
 
 def local_loader(path):
     return load(path)  # ok: the local function, not yaml.load
+
+
+def normalise(config):
+    return yaml.load(yaml.dump(config), Loader=yaml.Loader)  # ok: our own document, round-tripped

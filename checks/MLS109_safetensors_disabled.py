@@ -4,6 +4,7 @@ Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a
 look-alike that must not be.
 """
 import functools
+import unittest
 from functools import partial
 
 import torch
@@ -37,6 +38,7 @@ def load_finetuned(adapter_dir, unet_dir):
     unet = UNet2DConditionModel.from_pretrained(unet_dir, use_safetensors=not PREFER_SAFETENSORS)  # expect: MLS109
     pipe = DiffusionPipeline.from_pretrained(unet_dir, unet=unet, use_safetensors=False)  # expect: MLS109
     model = load_causal_lm(CHECKPOINT_DIR, use_safetensors=False)  # expect: MLS109
+    model = AutoModelForCausalLM.from_pretrained(CHECKPOINT_DIR, use_safetensors=0)  # expect: MLS109@13
     return model, clf, lora, pipe
 
 
@@ -77,3 +79,9 @@ def from_pretrained(path, use_safetensors=True):
 
 def local_loader(path):
     return from_pretrained(path, use_safetensors=False)  # ok: the local function
+
+
+class LoaderTest(unittest.TestCase):
+    def test_refuses_pickled_weights(self):
+        with self.assertRaises(OSError):
+            AutoModelForCausalLM.from_pretrained(CHECKPOINT_DIR, use_safetensors=False)  # ok: expected to fail
