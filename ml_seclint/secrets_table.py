@@ -303,7 +303,9 @@ _AUTHORIZATION = re.compile(r"\b(?:Bearer|Basic|Token|token|bearer)[ \t]+"
                             r"(?P<value>[A-Za-z0-9._~+/=-]{8,512})")
 
 
-def _credential_spans(text: str) -> list[tuple[int, int]]:
+def credential_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each URL password, credential-named URL parameter value and authorization
+    value in `text`: credential-shaped values that need no rule to be recognised."""
     spans = []
     if "://" in text:
         spans += [m.span("value") for m in _URL_PASSWORD.finditer(text)]
@@ -322,7 +324,7 @@ def scrub(text: str) -> str:
     if not text:
         return text
     spans = [(m.start, m.end) for m in find_keys(text)] if has_keyword(text) else []
-    spans += _credential_spans(text)
+    spans += credential_spans(text)
     if not spans:
         return text
     out = []

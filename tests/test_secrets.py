@@ -348,9 +348,10 @@ def test_diff_redacts_credentials_whichever_rules_are_selected(tmp_path, select)
 
 def test_messages_never_quote_a_credential_shaped_value(tmp_path):
     _secret_file(tmp_path)
-    proc = run_cli("check", "--select", "MLS303", str(tmp_path))
-    assert "MLS303" in proc.stdout and "admin:" in proc.stdout
-    assert URL_PASSWORD not in proc.stdout
+    for style in ("concise", "full"):  # full: the source line is shown too
+        proc = run_cli("check", "--select", "MLS303", "--format", style, str(tmp_path))
+        assert "MLS303" in proc.stdout and "admin:" in proc.stdout
+        assert URL_PASSWORD not in proc.stdout
 
 
 def test_scrub_redacts_credential_shapes():

@@ -8,7 +8,8 @@ the guideline section and CWE, and whether a fix exists.
 `render_findings` renders any batch of findings (one file's, as it completes) and `render_summary`
 the closing lines, so a caller can stream. Source lines are shown with anything that looks like
 a secret masked (same length, so the carets stay aligned): the span of an MLS4xx finding,
-provider-shaped keys, and string literals that look like credentials.
+provider-shaped keys, string literals that look like credentials, URL passwords,
+credential-named URL parameters and authorization values, whatever rules ran.
 """
 from __future__ import annotations
 
@@ -134,7 +135,7 @@ def mask(value: str) -> str:
 
 
 def mask_secrets(line: str, spans: Iterable = ()) -> str:
-    from ml_seclint.secrets_table import find_keys, looks_secret
+    from ml_seclint.secrets_table import credential_spans, find_keys, looks_secret
 
     chars = list(line)
 
@@ -146,6 +147,8 @@ def mask_secrets(line: str, spans: Iterable = ()) -> str:
         hide(start, end)
     for key in find_keys(line):
         hide(key.start, key.end)
+    for start, end in credential_spans(line):  # a URL's password, `?token=...`, `Bearer ...`
+        hide(start, end)
     for match in _STRING.finditer(line):
         body = match.group("body")
         if "{" not in body and looks_secret(body):  # (an f-string's placeholders are not a key)
