@@ -50,11 +50,11 @@ class _Layout:
     an unused import is harmless)."""
 
     def __init__(self, module: cst.Module, text: str) -> None:
-        from libcst.metadata import MetadataWrapper, PositionProvider
+        from ml_seclint.engine.positions import positions
 
         self.module = module
         self.text = text
-        self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.positions = positions(module)  # PositionProvider's ranges, for any nesting depth
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
         self.statement_lines = [self.positions[stmt].start.line for stmt in module.body]
         self.bound: dict = {}  # import -> the first top-level statement importing it, or None
