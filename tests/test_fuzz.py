@@ -36,16 +36,21 @@ PY = sys.version_info[:2]
 
 
 def _settings(examples: int):
-    return settings(max_examples=examples if not SECONDS else 10**9, deadline=None, database=None,
+    # CI: a fixed seed. Long run: rounds of fresh random examples (see _run)
+    return settings(max_examples=examples if not SECONDS else 20, deadline=None, database=None,
                     derandomize=not SECONDS, suppress_health_check=list(HealthCheck))
 
 
-def _run(test) -> None:
-    """Once (CI), or again and again with fresh random data until the time is up (long run)."""
+def _run(test) -> int:
+    """Once (CI), or round after round with a fresh seed until the time is up (long run, rounds
+    of 20 examples, so the time limit is kept). Returns the number of rounds."""
     end = time.monotonic() + SECONDS
     test()
+    rounds = 1
     while time.monotonic() < end:
         seed(int(time.time_ns() % 2**32))(test)()
+        rounds += 1
+    return rounds
 
 
 # -- a grammar of valid Python around risky calls ------------------------------------------------
