@@ -5,8 +5,8 @@ its stack and end the whole process with a segfault, and chains of calls or oper
 time that grows with the cube of their length (1,250 chained calls: seconds; 3,000: minutes).
 So a file is first measured:
 
-- Size: larger than `max-file-size` (default 1 MiB) -> not parsed (parsing costs about 20 s and
-  300 MB per MB of ordinary code, and over a minute and 1.5 GB per MB of one-token lines).
+- Size: larger than `max-file-size` (default 1 MiB) -> not parsed (the engine costs about 20 CPU
+  seconds and 700 MB per MB of ordinary code, 50 s and 1.5 GB per MB of one-token lines).
 - Python's own parser (`ast`, C, much faster than libcst): a file it rejects as nested too deeply
   (more than 200 brackets, "too complex", its recursion or memory limit) is not parsed; a file it
   accepts is measured, and one nested deeper than MAX_DEPTH syntax-tree levels is not parsed
