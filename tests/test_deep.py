@@ -61,7 +61,7 @@ def test_deep_file_through_the_cli_and_flake8(tmp_path):
     assert found == _found((tmp_path / "deep.py").read_text())
     assert "MLS000" not in {c for _, c in found} and len(found) == 3
     # what would crash libcst's parser is an MLS000 line in flake8 too, never a dead worker
-    (tmp_path / "crash.py").write_text(_source("x = " + " and ".join(["a"] * 9000) + "\n"))
+    (tmp_path / "crash.py").write_text(_source("x = " + " and ".join(["a"] * 3000) + "\n"))
     proc = run_flake8("--isolated", "--select", "MLS", str(tmp_path))
     assert "Traceback" not in proc.stderr
     pairs = flake8_pairs(proc.stdout)

@@ -33,6 +33,7 @@ SECONDS = float(os.environ.get("ML_SECLINT_FUZZ_SECONDS", "0"))
 CODE = re.compile(r"^MLS\d{3}$")
 KEYS = [f.sample_key() for f in FORMATS]
 PY = sys.version_info[:2]
+LONGEST = 400 if SECONDS else 120  # chains, concatenations, elif ladders: the long run goes deeper
 
 
 def _settings(examples: int):
@@ -78,7 +79,7 @@ def expressions(draw, depth: int = 0) -> str:
     kind = draw(st.sampled_from(["leaf", "walrus", "concat", "chain", "lambda", "fstring", "comp", "call",
                                  "subscript", "not", "ifexp"]))
     inner = draw(expressions(depth + 1)) if depth < 1 and kind != "leaf" else leaf
-    count = draw(st.integers(2, 300))  # long chains and concatenations: deep trees
+    count = draw(st.integers(2, LONGEST))  # long chains and concatenations: deep trees
     if kind == "walrus":
         return f"({draw(NAMES)}_w := {inner})"
     if kind == "concat":
@@ -144,7 +145,7 @@ def statements(draw, depth: int = 0) -> list[str]:
         return [f"if {expr}:", *_indent(body), "else:", *_indent(other)]
     if kind == "elifs":
         ladder = ["if x == 0:", *_indent(body)]
-        for number in range(1, draw(st.integers(1, 400))):
+        for number in range(1, draw(st.integers(1, LONGEST))):
             ladder += [f"elif x == {number}:", "    pass"]
         return ladder + ["else:", *_indent(other)]
     if kind == "for":
@@ -219,7 +220,7 @@ def test_what_the_long_run_found():
 
 
 def test_generated_valid_python():
-    @_settings(25)
+    @_settings(15)
     @given(modules())
     def generated(source):
         found = _checked(source)
