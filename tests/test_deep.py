@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.guard import MAX_DEPTH
 from ml_seclint.engine.lint import lint_source
-from ml_seclint.engine.positions import code, positions
+from ml_seclint.analysis.codegen import code, positions
 
 from helpers import CHECKS, cli_json, flake8_pairs, run_flake8
 

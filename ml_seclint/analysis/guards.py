@@ -24,10 +24,11 @@ from typing import Optional
 
 import libcst as cst
 
+from ml_seclint.analysis.codegen import code_for_node
+
 #: names of switches that turn the dangerous thing on, and of switches that keep it safe
 OPT_IN = re.compile(r"allow|dangerous|insecure|unsafe|trust|opt_?in|code_exec|code_load|pickle_loading", re.I)
 SAFETY = re.compile(r"safe_mode|verify|ssl", re.I)
-_CODE = cst.Module([])
 
 
 def opted_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
@@ -163,4 +164,4 @@ def _catches_type_error(handler: cst.ExceptHandler) -> bool:
 
 
 def _code(node: cst.CSTNode) -> str:
-    return _CODE.code_for_node(node)
+    return code_for_node(node)  # iterative: deep expressions do not reach Python 3.12's C limit

@@ -20,6 +20,7 @@ from typing import Any, Iterator, Optional
 
 import libcst as cst
 
+from ml_seclint.analysis.codegen import code_for_node
 from ml_seclint.analysis.objects import origin
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, qualnames
 from ml_seclint.analysis.scopes import PARAM, Scope
@@ -173,7 +174,7 @@ def _path_code(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
     expr, scope = _follow_file(expr, scope)
     if isinstance(expr, (cst.Name, cst.Attribute, cst.SimpleString, cst.FormattedString, cst.Call,
                          cst.BinaryOperation, cst.Subscript, cst.ConcatenatedString)):
-        return cst.Module([]).code_for_node(expr)
+        return code_for_node(expr)  # iterative: any nesting depth
     return None
 
 

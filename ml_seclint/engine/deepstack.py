@@ -68,9 +68,23 @@ def _worker() -> "Optional[queue.SimpleQueue[Any]]":
     return _requests
 
 
+def stop() -> None:
+    """End the thread (the next call starts a new one): before a fork, so that the child is
+    forked from a process with one thread (Python 3.12+ warns about forking with more)."""
+    global _requests, _thread
+    with _LOCK:
+        if _thread is not None and _thread.is_alive() and _requests is not None:
+            _requests.put(None)
+            _thread.join()
+        _requests, _thread = None, None
+
+
 def _serve(requests: "queue.SimpleQueue[Any]") -> None:
     while True:
-        context, function, args, kwargs, done = requests.get()
+        request = requests.get()
+        if request is None:
+            return
+        context, function, args, kwargs, done = request
         try:
             done.put((True, context.run(function, *args, **kwargs)))
         except BaseException as exc:  # noqa: BLE001 - handed to the calling thread

@@ -12,13 +12,13 @@ from typing import Optional, Sequence, Union
 
 import libcst as cst
 
+from ml_seclint.analysis.codegen import positions
 from ml_seclint.engine import deepstack, guard
 from ml_seclint.engine.code_context import apply as apply_context
 from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
-from ml_seclint.engine.positions import positions
 from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
@@ -154,7 +154,7 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
 
 def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     """Positions are a full code-generation pass, so they are computed only here (iteratively:
-    engine/positions.py)."""
+    analysis/codegen.py)."""
     ranges = positions(module, [node for _, node, *_ in ctx.reports])
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()

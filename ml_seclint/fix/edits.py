@@ -50,7 +50,7 @@ class _Layout:
     an unused import is harmless)."""
 
     def __init__(self, module: cst.Module, text: str) -> None:
-        from ml_seclint.engine.positions import positions
+        from ml_seclint.analysis.codegen import positions
 
         self.module = module
         self.text = text

@@ -34,7 +34,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import Finding, error_finding
-from ml_seclint.engine import positions
+from ml_seclint.analysis import codegen
 from ml_seclint.engine.guard import parse
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.fix.fixes import applies
@@ -116,7 +116,7 @@ def _code(module: cst.Module) -> str:
     try:
         return module.code
     except RecursionError:  # deeply nested: the same code, generated without recursion
-        return positions.code(module)
+        return codegen.code(module)
 
 
 def _keep_untouched(text: str, roundtrip: str, new: str) -> Union[str, int]:

@@ -171,6 +171,7 @@ class _Worker:
 
     def __init__(self) -> None:
         context = _context()
+        deepstack.stop()  # fork a process with one thread
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child,), name="ml-seclint worker", daemon=True)
         self.process.start()

@@ -148,6 +148,14 @@ def code(module: cst.Module) -> str:
     return generate(module)
 
 
+_EMPTY = cst.Module([])
+
+
+def code_for_node(node: cst.CSTNode, module: cst.Module = _EMPTY) -> str:
+    """`module.code_for_node(node)`, for a node nested any depth."""
+    return generate(module, node)
+
+
 def positions(module: cst.Module, nodes: Optional[list[cst.CSTNode]] = None) -> dict:
     """{node: CodeRange} as PositionProvider computes them: for every node, or for at least
     `nodes` (the code is generated only as far as the last of them)."""
