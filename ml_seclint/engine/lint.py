@@ -1,13 +1,12 @@
 """The one engine behind the flake8 plugin and the CLI.
 
-prefilter -> parse once (libcst) -> one batched traversal of every enabled rule -> positions
-(only for files with findings).
+text prefilter -> cheap stage (Python's own `ast`, engine/prescreen.py) -> parse once (libcst) ->
+one batched traversal of every enabled rule -> positions (only for files with findings).
 """
 from __future__ import annotations
 
 import ast
 import sys
-import warnings
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Union
 
@@ -17,6 +16,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.prescreen import parse, screen
 from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
@@ -29,6 +29,12 @@ class FileResult:
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
+    stage: str = ""  # how far the file got: one of STAGES
+
+
+#: the stage a file stopped at: no rule's text triggers; no rule's names in its `ast`; parsed by libcst
+TEXT, NAMES, LIBCST = "text", "names", "libcst"
+STAGES = (TEXT, NAMES, LIBCST)
 
 
 def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:
@@ -55,23 +61,36 @@ def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[t
 
 def lint_source(source: Union[str, bytes], path: str, settings: Settings,
                 rules: Optional[Sequence[type[Rule]]] = None, *,
-                check_syntax: bool = False) -> FileResult:
+                check_syntax: bool = False, tree: Optional[ast.AST] = None,
+                prescreen: bool = True) -> FileResult:
     """Lint one module. `rules` defaults to those the settings enable for `path`.
 
     Never raises for bad input: a file libcst cannot parse, or a rule that crashes, becomes an
     MLS000 finding and every other finding is kept. `check_syntax` also compiles with the
     running Python (the CLI's check for syntax newer than the interpreter; flake8 does this
-    itself and reports E999).
+    itself and reports E999). `tree` is the file's `ast` when the caller has it (flake8 does);
+    `prescreen=False` skips the cheap stage (only to compare the findings with and without it).
     """
-    result = FileResult(path)
+    result = FileResult(path, stage=TEXT)
     rules = active_rules(source, settings.rules_for(path) if rules is None else rules)
     if not rules:
         return result
+    python_error: Optional[tuple[_Where, str]] = None
+    if tree is None and (prescreen or check_syntax):
+        tree, error = parse(source, path)
+        python_error = _describe(error) if error is not None else None
+    if prescreen and tree is not None:
+        rules = screen(tree, rules)
+        if not rules:
+            result.stage = NAMES
+            return result
+    result.stage = LIBCST
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         # Python's own message and position are clearer when it rejects the file too
-        python_error = _compile_check(source, path)
+        if tree is None and python_error is None:
+            python_error = _compile_check(source, path)
         if python_error:
             line, column, reason = python_error[0].line, python_error[0].column, python_error[1]
         else:
@@ -83,7 +102,8 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
         return result
     result.module = module
     if check_syntax:
-        python_error = _compile_check(source, path)
+        if tree is None and python_error is None:
+            python_error = _compile_check(source, path)
         if python_error:
             version = ".".join(map(str, sys.version_info[:2]))
             result.findings.append(error_finding(
@@ -158,12 +178,11 @@ class _Where:
 
 def _compile_check(source: Union[str, bytes], path: str) -> Optional[tuple[_Where, str]]:
     """Where and why the running Python rejects the source, or None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences are not our business
-            ast.parse(source, path)
-    except SyntaxError as exc:
+    exc = parse(source, path)[1]
+    return _describe(exc) if exc is not None else None
+
+
+def _describe(exc: BaseException) -> tuple[_Where, str]:
+    if isinstance(exc, SyntaxError):
         return _Where(exc.lineno or 1, max((exc.offset or 1) - 1, 0)), f"line {exc.lineno}: {exc.msg}"
-    except (ValueError, MemoryError, RecursionError) as exc:
-        return _Where(1, 0), f"{type(exc).__name__}: {exc}"
-    return None
+    return _Where(1, 0), f"{type(exc).__name__}: {exc}"

@@ -59,6 +59,13 @@ class Rule(cst.BatchableCSTVisitor):
     # the triggers of the rows are added to it when the class is created.
     triggers: ClassVar[tuple[Any, ...]] = ()
     _hand_triggers: ClassVar[tuple[Any, ...]] = ()
+    # The cheap stage (engine/prescreen.py): a file goes to libcst for this rule only when one of
+    # these names occurs in Python's own tree of it (a name, an attribute, an imported name, a
+    # keyword, an identifier-like string). Derived: the rows' terminal names and keywords, plus
+    # `cheap_names` that a rule with hand-written visitors declares for what they look at; such a
+    # rule that declares none gets None and always passes (the secrets rules read every string).
+    cheap_names: ClassVar[Optional[frozenset[str]]] = None
+    identifiers: ClassVar[Optional[frozenset[str]]] = None
     #: codes of rules that take precedence: a node one of them reported is not reported by this
     #: rule ("one secret, one finding"; MLS402 yields to MLS401)
     yields_to: ClassVar[tuple[str, ...]] = ()
@@ -72,6 +79,7 @@ class Rule(cst.BatchableCSTVisitor):
         cls._hand_triggers = hand
         derived = tuple(entry for row in cls.rows for entry in row.triggers())
         cls.triggers = tuple(dict.fromkeys((*hand, *derived)))
+        cls.identifiers = _identifiers(cls)
 
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__()
@@ -153,6 +161,19 @@ def visitor_names(cls: type) -> tuple[str, ...]:
             break
         names.update(n for n in vars(klass) if n.startswith(("visit_", "leave_")))
     return tuple(sorted(names))
+
+
+def _identifiers(cls: type[Rule]) -> Optional[frozenset[str]]:
+    """The names one of which must occur in a file's `ast` for the rule to be able to report
+    (see `Rule.identifiers`); None when the rule cannot be pre-checked."""
+    names: set[str] = set(cls.cheap_names or ())
+    for row in cls.rows:
+        names |= row.terminals()
+        if row.keyword_only:
+            names.update(arg.keyword for arg in row.args)
+    if visitor_names(cls) and cls.cheap_names is None:
+        return None  # hand-written visitors that declared nothing: always passes
+    return frozenset(names)
 
 
 def kebab(class_name: str) -> str:

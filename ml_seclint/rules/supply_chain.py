@@ -153,6 +153,7 @@ class UnpinnedHubDownload(PinningRule):
     severity = "medium"
     confidence = "medium"
     triggers = _HUB_TRIGGERS
+    cheap_names = hub.TERMINALS
     options = (
         Option("strict-pinning", bool, False,
                "Also report hub loaders whose repository argument the analysis cannot resolve (a "
@@ -188,6 +189,7 @@ class MutableHubRevision(PinningRule):
                "move; pin a 40-hex commit SHA")
     severity = "medium"
     triggers = tuple(("revision", *(w if isinstance(w, tuple) else (w,))) for w in _HUB_TRIGGERS)
+    cheap_names = hub.TERMINALS
     options = (MIN_SHA_LENGTH,)
 
     def visit_Call(self, node: cst.Call) -> None:

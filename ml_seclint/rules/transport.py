@@ -148,6 +148,8 @@ UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 CA_VARIABLES = frozenset({"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"})
 ENVIRON = frozenset({"os.environ"})
+#: the attributes whose assignment TlsVerificationDisabled.visit_Assign checks
+ASSIGNED_ATTRIBUTES = frozenset({"verify", "check_hostname", "verify_mode", "_create_default_https_context"})
 _ENV_CALLS = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv"})
 
 
@@ -208,6 +210,7 @@ class TlsVerificationDisabled(TransportRule):
     # for the attribute assignments of visit_Assign
     triggers = ("check_hostname", "CERT_NONE", "CA_BUNDLE", "_create_unverified_context",
                 "_create_stdlib_context")
+    cheap_names = ASSIGNED_ATTRIBUTES | {n.rsplit(".", 1)[1] for n in ENVIRON}
     rows = (
         Row(UNVERIFIED_CONTEXTS, message=context_message),
         Row(_ENV_CALLS, message=_ca_cleared, requires=("CA_BUNDLE",)),
@@ -227,7 +230,7 @@ class TlsVerificationDisabled(TransportRule):
 
     def _assignment(self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression,
                     scope: Scope) -> None:
-        if isinstance(target, cst.Attribute):
+        if isinstance(target, cst.Attribute) and target.attr.value in ASSIGNED_ATTRIBUTES:
             attr = target.attr.value
             if attr == "verify":
                 if is_false(literal(value, scope)) and created_by(target.value, scope, SESSIONS):
@@ -326,6 +329,7 @@ class PlaintextHttpDownload(TransportRule):
         "requests", "urllib", "urlopen", "httpx", "aiohttp", "wget", "gdown", "download_url",
         "load_state_dict_from_url", "load_url", "get_file", "download_and_extract_archive", "pandas",
         "from openai", "import openai"))
+    cheap_names = _FETCH_TERMINALS
 
     def visit_Call(self, node: cst.Call) -> None:
         if callee_terminal(self.ctx, node, _FETCH_TERMINALS) is None:
@@ -409,6 +413,7 @@ class UnsafeArchiveExtraction(Rule):
     UNPACK = frozenset({"shutil.unpack_archive"})
     #: TarFile methods (on objects made by TAR_MAKERS) and the unpack function, by terminal name
     TERMINALS = frozenset({"extractall", "extract", *(n.rsplit(".", 1)[1] for n in UNPACK)})
+    cheap_names = TERMINALS
 
     def visit_Call(self, node: cst.Call) -> None:
         kind = callee_terminal(self.ctx, node, self.TERMINALS)
