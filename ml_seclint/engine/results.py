@@ -17,6 +17,7 @@ class CheckResult:
     lines: int = 0
     fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
     diff: str = ""  # unified diff of the fixes (with --fix and --diff)
+    stage: str = ""  # where the file stopped (engine/lint.py STAGES) or "cache" (ML_SECLINT_STATS)
 
 
 def select_findings(findings: list[Finding], text: str, path: str, settings: Settings,

@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the fixes as a unified diff instead of writing them (implies --fix)")
     check.add_argument("--no-notebooks", action="store_true",
                        help="do not check Jupyter notebooks (.ipynb) found in directories")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the result cache (also ML_SECLINT_NO_CACHE=1)")
+    check.add_argument("--cache-dir", metavar="DIR",
+                       help="result cache directory (default: cache-dir in [tool.ml-seclint], "
+                            "ML_SECLINT_CACHE_DIR, else .ml_seclint_cache in the project root)")
 
     rules = sub.add_parser("rules", help="list the rules with their guideline sections")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -109,7 +114,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ml_seclint.engine.config import ConfigError
     from ml_seclint.output import formats
     from ml_seclint.output.report import Report
-    from ml_seclint.frontends.runner import Progress, run
+    from ml_seclint.frontends.cache import ENV_OFF as ENV_NO_CACHE, Cache
+    from ml_seclint.frontends.runner import Progress, run, stage_counts
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -130,11 +136,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"configuration: {exc}") from None
     if changed is not None:
         tasks = [t for t in tasks if _real(t.path) in changed and changed[_real(t.path)] != set()]
+    cache = None if fixing or args.no_cache or os.environ.get(ENV_NO_CACHE, "") not in ("", "0") \
+        else Cache(args.cache_dir)
     for task in tasks:
-        task.fix, task.unsafe_fixes, task.diff = fixing, args.unsafe_fixes, args.diff
+        task.fix, task.unsafe_fixes, task.diff, task.cache = fixing, args.unsafe_fixes, args.diff, cache
     progress = Progress()
-    results = run(tasks, args.jobs, progress)
+    stream = _streaming(args, fixing, changed)
+    results = run(tasks, args.jobs, progress, on_result=stream(progress) if stream else None)
     progress.finish()
+    if os.environ.get("ML_SECLINT_STATS"):
+        print(stage_counts(results), file=sys.stderr)
     if args.diff:
         return _print_diff(results, args)
     findings = [f for r in results for f in r.findings]
@@ -149,10 +160,35 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = Report(findings, len(results), suppressed + accepted, root=os.getcwd(),
                     show_suppressed=args.show_suppressed, baseline=baseline_path,
                     fixed=[f for r in results for f in r.fixed])
-    _write(formats()[args.format](report), args.output)
+    if stream:
+        from ml_seclint.output.text import render
+
+        _write(render(report, streamed=True), None)
+    else:
+        _write(formats()[args.format](report), args.output)
     failing = SEVERITIES[SEVERITIES.index(args.fail_on):]
     fails = any(f.severity in failing or f.severity not in SEVERITIES for f in findings)
     return EXIT_FINDINGS if fails and not args.exit_zero else EXIT_CLEAN
+
+
+def _streaming(args: argparse.Namespace, fixing: bool, changed: Optional[dict]):
+    """On a terminal, the text format prints each file's findings as soon as the file is done
+    (in the same order as at the end); pipes, files and the machine formats get the whole report
+    at once. Returns a factory of the per-result printer, or None."""
+    from ml_seclint.output.text import finding_lines
+
+    if args.format != "text" or args.output or fixing or changed is not None or args.baseline \
+            or args.write_baseline or not sys.stdout.isatty():
+        return None
+
+    def printer(progress):
+        def show(result) -> None:
+            if result.findings:
+                progress.clear()
+                sys.stdout.write("".join(line + "\n" for line in finding_lines(result.findings)))
+                sys.stdout.flush()
+        return show
+    return printer
 
 
 def _print_diff(results: list, args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ class Flake8Plugin:
     disable_noqa = False
 
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
+        self.tree = tree  # flake8's own parse: the engine's cheap stage walks it, no second parse
         self.lines = lines
         self.filename = filename
 
@@ -71,7 +72,7 @@ class Flake8Plugin:
             return
         # flake8 does the selecting: run every rule, with the project's rule options
         source = "".join(self.lines)
-        result = lint_source(source, self.filename, settings, list(RULES.values()))
+        result = lint_source(source, self.filename, settings, list(RULES.values()), tree=self.tree)
         # flake8 applies `# noqa`; ml-seclint's own `# ml-seclint: ignore[...]` is applied here
         for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source):
             yield self._line(finding)

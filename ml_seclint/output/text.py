@@ -9,8 +9,13 @@ def location(finding) -> str:
     return f"{finding.path}:{cell}{finding.line}:{finding.column + 1}"
 
 
-def render(report: Report) -> str:
-    lines = [f"{location(f)}: {f.code} {f.message}{fix_marker(f)}" for f in report.findings]
+def finding_lines(findings) -> list[str]:
+    return [f"{location(f)}: {f.code} {f.message}{fix_marker(f)}" for f in findings]
+
+
+def render(report: Report, streamed: bool = False) -> str:
+    """The report; `streamed`: without the finding lines, already printed file by file."""
+    lines = [] if streamed else finding_lines(report.findings)
     summary = report.summary()
     if report.findings:
         severities = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items())
