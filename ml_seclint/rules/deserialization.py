@@ -38,8 +38,8 @@ class PickleLoad(DeserializationRule):
     UNPICKLERS = _names(MODULES, ("Unpickler",))
     rows = (Row(_names(MODULES, ("load", "loads"))),
             Row(UNPICKLERS, message=unpickler_message))
-    # visit_Call: a local class reaches pickle.Unpickler only through a base spelling its name
-    cheap_names = frozenset(n.rsplit(".", 1)[1] for n in UNPICKLERS)
+    # visit_Call: a local class reaches pickle.Unpickler only through a base that resolves to it
+    cheap_callees = UNPICKLERS
 
     def visit_Call(self, node: cst.Call) -> None:
         """A local subclass of pickle.Unpickler that does not restrict find_class."""
@@ -165,7 +165,7 @@ class YamlUnsafeLoad(DeserializationRule):
     LOADS = frozenset({"yaml.load", "yaml.load_all"})
     UNSAFE = frozenset({"yaml.unsafe_load", "yaml.unsafe_load_all"})
     FULL = frozenset({"yaml.full_load", "yaml.full_load_all"})
-    cheap_names = frozenset(n.rsplit(".", 1)[1] for n in LOADS | UNSAFE | FULL)
+    cheap_callees = LOADS | UNSAFE | FULL
 
     def visit_Call(self, node: cst.Call) -> None:
         view = self.ctx.call(node)
