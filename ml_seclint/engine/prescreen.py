@@ -60,12 +60,17 @@ class Names:
         self._walk(tree, terminals)
 
     def _walk(self, tree: ast.AST, terminals: frozenset[str]) -> None:
+        # an explicit stack over `_fields`: twice as fast as ast.walk, and leaves (names,
+        # constants, imports) are not descended into
         add = self.identifiers.add
         chain = self.chains.setdefault
         name_type, attribute, keyword, alias, constant = ast.Name, ast.Attribute, ast.keyword, ast.alias, \
             ast.Constant
-        load = ast.Load
-        for node in ast.walk(tree):
+        load, node_type = ast.Load, ast.AST
+        stack: list[ast.AST] = [tree]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
             kind = type(node)
             if kind is name_type:
                 name = node.id  # type: ignore[attr-defined]
@@ -74,33 +79,50 @@ class Names:
                     self.assigned.add(name)  # stored or deleted
                 elif name in terminals:
                     chain(name, []).append((name, ()))
-            elif kind is attribute:
+                continue
+            if kind is attribute:
                 attr = node.attr  # type: ignore[attr-defined]
                 add(attr)
                 if attr in terminals:
-                    chain(attr, []).append(_chain(node))
-            elif kind is constant:
+                    chain(attr, []).append(_chain(node))  # type: ignore[arg-type]
+                push(node.value)  # type: ignore[attr-defined]
+                continue
+            if kind is constant:
                 value = node.value  # type: ignore[attr-defined]
                 if type(value) is str and value.isidentifier():
                     add(value)
-            elif kind is keyword:
+                continue
+            if kind is keyword:
                 if node.arg:  # type: ignore[attr-defined]
                     add(node.arg)  # type: ignore[attr-defined]
             elif kind is alias:
                 self.identifiers.update(node.name.split("."))  # type: ignore[attr-defined]
-            elif kind is ast.Import:
-                for item in node.names:  # type: ignore[attr-defined]
-                    bound = item.asname or item.name.split(".")[0]
-                    self.imports.setdefault(bound, set()).add(item.name if item.asname else bound)
-            elif kind is ast.ImportFrom:
-                module = "." * node.level + (node.module or "")  # type: ignore[attr-defined]
-                for item in node.names:  # type: ignore[attr-defined]
-                    if item.name == "*":
-                        self.star_import = True
-                        continue
-                    full = f"{module}.{item.name}" if node.module else f"{module}{item.name}"  # type: ignore
-                    self.imports.setdefault(item.asname or item.name, set()).add(full)
-                    self.imported.setdefault(item.name, set()).add(full)
+                continue
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                self._import(node)  # type: ignore[arg-type]
+            for field in kind._fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, node_type):
+                            push(item)
+                elif isinstance(value, node_type):
+                    push(value)
+
+    def _import(self, node: Union[ast.Import, ast.ImportFrom]) -> None:
+        if isinstance(node, ast.Import):
+            for item in node.names:
+                bound = item.asname or item.name.split(".")[0]
+                self.imports.setdefault(bound, set()).add(item.name if item.asname else bound)
+            return
+        module = "." * node.level + (node.module or "")
+        for item in node.names:
+            if item.name == "*":
+                self.star_import = True
+                continue
+            full = f"{module}.{item.name}" if node.module else f"{module}{item.name}"
+            self.imports.setdefault(item.asname or item.name, set()).add(full)
+            self.imported.setdefault(item.name, set()).add(full)
 
     def resolve(self, first: Optional[str], rest: tuple[str, ...]) -> Optional[set[str]]:
         """The qualified names a chain may stand for, or ANYTHING."""
