@@ -142,3 +142,44 @@ def other_library(path):
     from mylib import pickle
 
     return pickle.load(path)  # ok: mylib.pickle is not the standard library
+
+
+def copy_batch(batch):
+    return pickle.loads(pickle.dumps(batch))  # ok: an in-memory round trip of our own object
+
+
+def copy_through_buffer(batch):
+    return pickle.load(io.BytesIO(pickle.dumps(batch)))  # ok: the buffer holds our own bytes
+
+
+def test_feature_cache_round_trip(tmp_path):
+    path = tmp_path / "features.pkl"
+    with open(path, "wb") as f:
+        pickle.dump({"ids": [1, 2]}, f)
+    with open(path, "rb") as f:
+        assert pickle.load(f) == {"ids": [1, 2]}  # ok: written by this test in a fresh temp dir
+
+
+def save_and_reload(state, cache_path):
+    with open(cache_path, "wb") as f:
+        pickle.dump(state, f)
+    with open(cache_path, "rb") as f:
+        return pickle.load(f)  # ok: the same function wrote this file just above
+
+
+def reload_only(cache_path):
+    with open(cache_path, "rb") as f:
+        return pickle.load(f)  # expect: MLS101
+
+
+class VectorIndex:
+    def load_local(self, folder, allow_dangerous_deserialization=False):
+        if not allow_dangerous_deserialization:
+            raise ValueError("loading index.pkl runs code; pass allow_dangerous_deserialization=True")
+        with open(f"{folder}/index.pkl", "rb") as f:
+            return pickle.load(f)  # ok: only after the caller's explicit opt-in
+
+    def decode(self, payload, settings):
+        if settings.ALLOW_INSECURE_SERIALIZATION:
+            return pickle.loads(payload)  # ok: behind an explicit opt-in
+        return pickle.loads(payload)  # expect: MLS101

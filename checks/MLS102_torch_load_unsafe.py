@@ -4,6 +4,7 @@ Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a
 look-alike that must not be.
 """
 import functools
+import os
 from functools import partial
 
 import torch
@@ -53,3 +54,44 @@ def load_checkpoint_safely(path, device, trusted_flag):
 
 def shadowed(torch, path):
     return torch.load(path)  # ok: `torch` is a parameter here, not the module
+
+
+class CheckpointLoaderTest:
+    def test_rejects_a_tampered_checkpoint(self):
+        import pickle
+
+        import pytest
+
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(TAMPERED_CHECKPOINT, weights_only=False)  # ok: the test expects it to fail
+        torch.load(TAMPERED_CHECKPOINT, weights_only=False)  # expect: MLS102
+
+
+def export_then_verify(model, export_path):
+    torch.save(model, export_path)
+    return torch.load(export_path)  # ok: written by this function just above
+
+
+def test_checkpoint_round_trip(tmp_path):
+    torch.save({"step": 1}, tmp_path / "ckpt.pt")
+    assert torch.load(tmp_path / "ckpt.pt")["step"] == 1  # ok: a fresh temporary directory
+
+
+def load_from_scratch(name):
+    import tempfile
+
+    return torch.load(os.path.join(tempfile.gettempdir(), name))  # expect: MLS102
+
+
+def test_loads_the_release_checkpoint():
+    import pytest
+
+    torch_module = pytest.importorskip("torch")
+    return torch_module.load(RELEASE_CHECKPOINT)  # expect: MLS102
+
+
+def load_weights_any_torch(path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)  # ok
+    except TypeError:  # torch builds older than the weights_only argument
+        return torch.load(path, map_location="cpu")  # ok: the fallback for old torch only

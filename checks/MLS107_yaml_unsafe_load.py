@@ -142,3 +142,7 @@ def load(path):
 
 def local_loader(path):
     return load(path)  # ok: the local function, not yaml.load
+
+
+def normalise(config):
+    return yaml.load(yaml.dump(config), Loader=yaml.Loader)  # ok: our own document, round-tripped

@@ -4,6 +4,7 @@ Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a
 look-alike that must not be.
 """
 import functools
+import unittest
 from functools import partial
 
 import torch
@@ -77,3 +78,9 @@ def from_pretrained(path, use_safetensors=True):
 
 def local_loader(path):
     return from_pretrained(path, use_safetensors=False)  # ok: the local function
+
+
+class LoaderTest(unittest.TestCase):
+    def test_refuses_pickled_weights(self):
+        with self.assertRaises(OSError):
+            AutoModelForCausalLM.from_pretrained(CHECKPOINT_DIR, use_safetensors=False)  # ok: expected to fail

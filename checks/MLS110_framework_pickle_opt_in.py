@@ -59,3 +59,14 @@ def build_retriever_safely(embeddings, flag):
     store.save_local(INDEX_DIR)  # ok: writing
     settings = {"allow_dangerous_deserialization": True}  # ok: not passed to a call
     return store, settings
+
+
+def test_index_round_trip(tmp_path, docs):
+    index = FAISS.from_documents(docs, OpenAIEmbeddings())
+    index.save_local(str(tmp_path))
+    FAISS.load_local(str(tmp_path), OpenAIEmbeddings(), allow_dangerous_deserialization=True)  # ok: temp dir
+
+
+def rebuild(index, folder):
+    index.save_local(folder)
+    return FAISS.load_local(folder, OpenAIEmbeddings(), allow_dangerous_deserialization=True)  # ok: just written

@@ -57,3 +57,44 @@ def load_safely(model_id, dataset_id, flag, **kwargs):
 
 def trust_remote_code_default(name, trust_remote_code=True):  # ok: a parameter default, not a call
     return name
+
+
+def ensure_consent(model_id, trust_remote_code=False):
+    """The project's own consent check: it takes the flag and loads nothing."""
+    if not trust_remote_code:
+        raise ValueError(f"{model_id} ships custom code: pass trust_remote_code=True to run it")
+
+
+def load_with_flag(model_id, trust_remote_code=False):
+    return AutoModelForCausalLM.from_pretrained(model_id, trust_remote_code=trust_remote_code)
+
+
+def load_with_kwargs(model_id, **kwargs):
+    return AutoModelForCausalLM.from_pretrained(model_id, **kwargs)
+
+
+class ModelRegistry:
+    def _check(self, name, trust_remote_code):
+        return name in self.allowed or not trust_remote_code
+
+    def _open(self, name, trust_remote_code=False):
+        self.trust_remote_code = trust_remote_code
+
+    def register(self, name):
+        self._check(name, trust_remote_code=True)  # ok: a method that never passes the flag on
+        self._open(name, trust_remote_code=True)  # expect: MLS201
+
+
+def load_everything(model_id):
+    ensure_consent(model_id, trust_remote_code=True)  # ok: a consent check, not a loader
+    load_with_flag(model_id, trust_remote_code=True)  # expect: MLS201
+    load_with_kwargs(model_id, trust_remote_code=True)  # expect: MLS201
+
+
+def test_loader_forwards_the_flag(model_id):
+    from unittest import mock
+
+    fake_loader = mock.MagicMock()
+    fake_loader(model_id, trust_remote_code=True)  # ok: a mock loads nothing
+    fake_loader.assert_called_once_with(model_id, trust_remote_code=True)  # ok: a mock assertion
+    expected = mock.call(model_id, trust_remote_code=True)  # ok: a mock call record

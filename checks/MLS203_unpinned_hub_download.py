@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
 import datasets
 import transformers
 from datasets import load_dataset
@@ -78,3 +80,43 @@ def snapshot_download(repo_id):
 
 def shadowed():
     return snapshot_download("org/name")  # ok: the local function above
+
+
+def pick_model(large):
+    if large:
+        name = "meta-llama/Llama-3.1-70B"
+    else:
+        name = "meta-llama/Llama-3.1-8B"
+    return AutoModel.from_pretrained(name)  # expect: MLS203
+
+
+def from_environment(args):
+    model = AutoModel.from_pretrained(os.getenv("MODEL_ID", "Qwen/Qwen2.5-7B-Instruct"))  # expect: MLS203
+    model = AutoModel.from_pretrained(args.model or "google/gemma-2-2b")  # expect: MLS203
+    model = AutoModel.from_pretrained(pretrained_model_name_or_path="microsoft/phi-2")  # expect: MLS203
+    model = AutoModel.from_pretrained(os.getenv("MODEL_DIR", "./models/local"))  # ok: a local default
+    return model
+
+
+class TokenizerTest:
+    checkpoint = "google-t5/t5-small"
+
+    def setUp(self):
+        self.tiny = "hf-internal-testing/tiny-random-bert"
+        self.local = "./fixtures/tiny"
+
+    def test_loads(self):
+        tok = AutoTokenizer.from_pretrained(self.checkpoint)  # expect: MLS203
+        tok = AutoTokenizer.from_pretrained(self.tiny)  # expect: MLS203
+        tok = AutoTokenizer.from_pretrained(self.local)  # ok: a local fixture
+        return tok
+
+
+@pytest.mark.parametrize("model_id", ["openai-community/gpt2", "distilbert/distilgpt2"])
+def test_generation(model_id):
+    return AutoModel.from_pretrained(model_id)  # expect: MLS203
+
+
+@pytest.mark.parametrize("model_id", ["openai-community/gpt2", "./local-model"])
+def test_mixed(model_id):
+    return AutoModel.from_pretrained(model_id)  # ok: not every value is a hub id

@@ -54,3 +54,50 @@ def fetch_checked(url, root, digest, **kwargs):
     gdown.cached_download(url, "weights.pt", hash="sha256:" + SHA256)  # ok
     my_download(url, "weights.pt")  # ok: another library
     return state, path
+
+
+def stream_weights(url, target):
+    import requests
+
+    response = requests.get(url, stream=True, timeout=60)  # expect: MLS301
+    with open(target, "wb") as f:
+        for chunk in response.iter_content(chunk_size=1 << 20):
+            f.write(chunk)
+
+
+def stream_and_verify(url, target, expected_sha256):
+    import hashlib
+
+    import requests
+
+    digest = hashlib.sha256()
+    with requests.get(url, stream=True, timeout=60) as response, open(target, "wb") as f:  # ok: hashed
+        for chunk in response.iter_content(chunk_size=1 << 20):
+            digest.update(chunk)
+            f.write(chunk)
+    if digest.hexdigest() != expected_sha256:
+        raise ValueError("checksum mismatch")
+
+
+def stream_to_memory(url):
+    import requests
+
+    return requests.get(url, stream=True).json()  # ok: not saved to a file
+
+
+def single_file_checkpoint(local_path):
+    from diffusers import StableDiffusionPipeline
+
+    pipe = StableDiffusionPipeline.from_single_file(  # expect: MLS301
+        "https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5/blob/main/v1-5-pruned.safetensors")
+    pipe = StableDiffusionPipeline.from_single_file(local_path)  # ok: a local file
+    return pipe
+
+
+def fetch_and_verify(url, target, expected):
+    import hashlib
+
+    urllib.request.urlretrieve(url, target)  # ok: this function checks the digest below
+    with open(target, "rb") as f:
+        if hashlib.sha256(f.read()).hexdigest() != expected:
+            raise ValueError(f"{target}: checksum mismatch")

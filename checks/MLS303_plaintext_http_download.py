@@ -42,6 +42,10 @@ def fetch_safely(name, host, port, url):
     r = requests.get("http://127.0.0.1:5000/predict")  # ok: loopback
     r = requests.get("http://[::1]:5000/predict")  # ok: loopback
     r = requests.get(f"{LOCAL_SERVER}/models")  # ok: loopback
+    r = requests.get("http://169.254.169.254/latest/meta-data/iam/info", timeout=2)  # ok: link-local metadata
+    token = requests.put("http://[fd00:ec2::254]/latest/api/token")  # ok: AWS metadata, IPv6
+    zone = requests.get("http://metadata.google.internal/computeMetadata/v1/instance/zone",  # ok: GCP
+                        headers={"Metadata-Flavor": "Google"})
     r = requests.get(f"http://{host}:{port}/v1/models")  # ok: the host is not known
     r = requests.get(url)  # ok: unresolvable
     client = OpenAI(base_url="http://localhost:11434/v1", api_key="ollama")  # ok: a local model server

@@ -86,3 +86,18 @@ secret_name = "prod/openai/api-key"  # ok: names a secret in a manager
 commit = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4"  # ok: a SHA bound to a non-credential name
 checkpoint_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"  # ok
 password_prompt = "Enter your password: "  # ok: not a credential (and has spaces)
+SESSION_KEYS = {"signing_key": "session_signing_key_v2"}  # ok: a storage key name, not a key
+ENV_TO_FLAG = {"SERVER_API_KEY": "--api-key", "SERVER_TOKEN": "--token"}  # ok: command-line flags
+TOKEN_PATTERN = r"^[A-Za-z0-9_\-]{32,64}$"  # ok: a regular expression
+api_key_regex = "(?P<key>[a-f0-9]{40})"  # ok: a regular expression
+POSTHOG_API_KEY = "phc_qX4rT9wZ2vB7nM5kL8pJ3hG6fD1sA0cE2yU4iO9"  # ok: a publishable project key
+STRIPE_PUBLISHABLE_KEY = "pk_live_51Hq2rT9wZ2vB7nM5kL8pJ3hG6"  # ok: publishable by design
+auth_token = os.environ["AUTH_TOKEN"]  # expect: MLS402
+REQUEST_ID_KEY = "X-Request-Id"  # ok: an HTTP header name
+AUTH_HEADER_KEY = "Ocp-Apim-Subscription-Key"  # ok: an HTTP header name
+ClientSecretCredential = "ClientSecretCredential"  # ok: the value is its own name (an enum of types)
+api_key = "__not_connected__"  # ok: a sentinel
+cache_key = "_litellm_io_token_reservation_id"  # ok: a private key name
+api_token = "._internal.cloud.api_token:ApiToken"  # ok: an import path
+if token == "Wolfgang":  # ok: a word, not a secret (an NLP token)
+    pass

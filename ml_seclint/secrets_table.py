@@ -419,6 +419,18 @@ _PLACEHOLDER_WORDS = (
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _WORDY = re.compile(r"^[a-z]+(?:[-_. ][a-z]+)*$")
 _PATHISH = re.compile(r"^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+/?$")  # v1/detect/secrets, org/model-name
+# a key *name* or identifier, not a value: `session_signing_key_v2`, `openai-api-key`
+_IDENTIFIER = re.compile(r"^[a-z]+[0-9]*(?:[-_.:](?:[a-z]+[0-9]*|[0-9]{1,8}))+$")
+# a regular expression: escapes, character classes with a repetition, groups, anchors
+_REGEX = re.compile(r"\\[dwsbDWSB]|\[[^\]]{1,40}\][*+?{]|\(\?[:=!<P]|\{\d+(?:,\d*)?\}|^\^.*\$$")
+# names, not values: HTTP header names (`X-Request-Id`, `Authorization`), CamelCase and camelCase
+# names (`ClientSecretCredential`, `masterKey`), `__sentinel__` and `_private_name` identifiers, import paths
+# (`._internal.cloud.api_token:ApiToken`)
+_NAMELIKE = re.compile(r"^(?:[A-Z][a-z0-9]*(?:-[A-Z][A-Za-z0-9]*)+|[A-Z][a-z]+|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+"
+                       r"|_+[a-z0-9]+(?:_+[a-z0-9]+)*_*|\.?[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
+#: publishable by design: shipped to browsers and apps (PostHog project keys, Stripe publishable
+#: keys, Mapbox public tokens)
+PUBLIC_KEY_PREFIXES = ("phc_", "pk_live_", "pk_test_", "pk.eyJ")
 _FILE_SUFFIX = re.compile(r"\.(?:json|ya?ml|txt|pem|key|crt|cer|p12|pfx|env|ini|cfg|toml|gpg|asc|jks)$", re.I)
 _AUTH_SCHEME = re.compile(r"^(?:Bearer|Basic|Token|token|bearer|Bot|ApiKey)\s+(?=\S)")
 
@@ -438,15 +450,19 @@ def strip_auth_scheme(value: str) -> str:
 def looks_secret(value: str, *, relaxed: bool = False) -> bool:
     """A literal that is plausibly a real credential: not empty, ASCII (keys are; a placeholder in
     another script such as "sk-여기에-본인키" is not), not a placeholder, no whitespace, not a
-    path, URL or environment variable name, and random-looking. `relaxed`
-    (a known SDK credential parameter) drops the randomness test."""
+    path, URL, environment variable name, identifier or key name (`session_key_v2`), command-line
+    flag, regular expression or publishable key, and random-looking. `relaxed` (a known SDK
+    credential parameter) drops the randomness test."""
     value = strip_auth_scheme(value.strip())
     if len(value) < 8 or not value.isascii() or any(c.isspace() for c in value) or placeholder_value(value):
         return False
     if "://" in value or value.startswith(("/", "./", "../", "~", "$")) or _FILE_SUFFIX.search(value):
         return False
-    if _ENV_NAME.match(value) or _WORDY.match(value) or _PATHISH.match(value):
+    if _ENV_NAME.match(value) or _WORDY.match(value) or _PATHISH.match(value) or _IDENTIFIER.match(value):
         return False
+    if value.startswith("-") or value.startswith(PUBLIC_KEY_PREFIXES) or _REGEX.search(value) \
+            or _NAMELIKE.match(value):
+        return False  # a command-line flag, a publishable key, a pattern, a name
     if relaxed:
         return True
     classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value),

@@ -271,3 +271,16 @@ def test_parallel_run_writes_every_entry(project):
     first = check(project, "--jobs", "2")
     assert len(entries(project / ".ml_seclint_cache")) == 22
     assert check(project, "--jobs", "2") == first
+
+
+def test_same_bytes_in_another_code_context(project):
+    """Identical files in src/ and tests/ are checked differently (tests are off by default for
+    the loader rules), so the code context is part of the key."""
+    for directory in ("src", "tests"):
+        (project / directory).mkdir()
+        (project / directory / "loader.py").write_text(SOURCE)
+    first = check(project)
+    second = check(project)
+    assert second == first
+    paths = {f["path"] for f in first["findings"]}
+    assert "src/loader.py" in paths and "tests/loader.py" not in paths

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from ml_seclint.engine.code_context import describe
 from ml_seclint.guidelines import SECTIONS
 from ml_seclint.engine.registry import RULES
 
@@ -41,6 +42,8 @@ def test_rule_page_matches_metadata(code):
     assert rows["OWASP"] == ", ".join(rule.owasp)
     assert rows["ATLAS"] == ", ".join(rule.atlas)
     assert rows["Fix"].split(":")[0] == (rule.fix_safety or "none")
+    vendored = "vendored code is not checked unless selected"
+    assert rows["Context"] == f"{describe(rule.context_severity)}; {vendored}"
     options = ", ".join(f"`{o.name}`" for o in rule.options) or "none"
     assert rows["Options"] == options
     module = "ml_seclint/" + inspect.getsourcefile(rule).split("/ml_seclint/", 1)[1]

@@ -13,7 +13,7 @@ from ml_seclint.engine.config import ConfigError, Settings, find_settings, setti
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.rules.transport import plain_http_host
 
-from helpers import flake8_pairs, run_cli, run_flake8
+from helpers import cli_json, flake8_pairs, run_cli, run_flake8
 
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
 
@@ -339,3 +339,33 @@ def test_code_word_trigger_skips_prose_lines():
     assert word.search('x = 1\nmodel = AutoModel.from_pretrained("x")  # `y`\n') == 24
     assert word.search("fp = AutoModel.from_pretrained") is not None
     assert CodeWord("http://") == CodeWord("http://") and len({CodeWord("a"), CodeWord("a")}) == 1
+
+
+OWN_REPOS = """from huggingface_hub import snapshot_download
+from transformers import AutoModel
+
+snapshot_download("acme-ml/frontend-assets")
+snapshot_download("acme-ml-project/ci-fixtures", revision="main")
+AutoModel.from_pretrained("acme-ml/kernels", trust_remote_code=True)
+snapshot_download("other-org/weights")
+AutoModel.from_pretrained("other-org/model", trust_remote_code=True)
+AutoModel.from_pretrained("./checkpoints/custom", trust_remote_code=True)
+"""
+
+
+def test_repositories_the_project_owns_are_its_own_code(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "acme_ml"\n')
+    (tmp_path / "m.py").write_text(OWN_REPOS)
+    found = {(f["line"], f["code"]) for f in cli_json("m.py", cwd=tmp_path)["findings"]}
+    # own org, own org + "-project", local directory: clean; the other org's unpinned download is
+    # MLS203, and its remote code one finding, MLS201 (MLS203 yields on the same call)
+    assert found == {(7, "MLS203"), (8, "MLS201")}
+
+
+def test_pinning_rules_leave_examples_alone_unless_asked(tmp_path):
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "demo.py").write_text(
+        "from transformers import AutoModel\nAutoModel.from_pretrained('openai-community/gpt2')\n")
+    assert cli_json(".", cwd=tmp_path)["findings"] == []
+    data = cli_json("--context", "example", ".", cwd=tmp_path)
+    assert [(f["code"], f["severity"]) for f in data["findings"]] == [("MLS203", "low")]

@@ -11,7 +11,7 @@ import pytest
 from ml_seclint.engine.config import ConfigError, settings_from_table
 from ml_seclint.engine.suppress import Suppressor, apply_suppressions
 
-from helpers import CHECKS, REPO, expected, flake8_pairs, run_cli, run_flake8
+from helpers import CHECKS, REPO, cli_json, expected, flake8_pairs, run_cli, run_flake8
 
 CHECK = next(CHECKS.glob("MLS001_*.py"))
 REL = str(CHECK.relative_to(REPO))
@@ -124,3 +124,27 @@ def test_source_that_does_not_tokenize_falls_back_to_the_physical_line():
     found = suppressor.find("MLS102", 2)
     assert found is not None and (found.kind, found.reason, found.line) == ("ignore", "why", 2)
     assert suppressor.find("MLS102", 1) is None
+
+
+NOSEC_SOURCE = """import pickle
+import torch
+import yaml
+
+a = torch.load(p)  # nosec B614
+b = torch.load(p)  # nosec B506 - a yaml id does not cover torch.load
+c = pickle.load(f)  # nosec
+d = yaml.load(s)  # nosec: B506, B301 reviewed: our own config
+e = torch.load(p)  # nosec blacklist
+"""
+
+
+def test_bandit_nosec_is_honoured_only_when_asked(tmp_path):
+    (tmp_path / "m.py").write_text(NOSEC_SOURCE)
+    assert {f["line"] for f in cli_json("m.py", cwd=tmp_path)["findings"]} == {5, 6, 7, 8, 9}
+    (tmp_path / "pyproject.toml").write_text("[tool.ml-seclint]\nhonour-nosec = true\n")
+    data = cli_json("m.py", "--show-suppressed", cwd=tmp_path)
+    assert {f["line"] for f in data["findings"]} == {6}
+    proc = run_cli("check", "--show-suppressed", "m.py", cwd=tmp_path)
+    assert "by # nosec: B506, B301 on line 8: reviewed: our own config" in proc.stdout
+    flake8 = run_flake8("--select", "MLS", "m.py", cwd=tmp_path)
+    assert {line for line, _ in flake8_pairs(flake8.stdout)["m.py"]} == {6}

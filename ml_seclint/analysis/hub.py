@@ -17,7 +17,7 @@ from ml_seclint.analysis.calls import terminal
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, constant, literal, qualnames,
                                          string_prefix)
-from ml_seclint.analysis.scopes import Scope
+from ml_seclint.analysis.scopes import ASSIGN, PARAM, Scope
 
 HUB, LOCAL, UNRESOLVED = "hub", "local", "unresolved"
 
@@ -48,7 +48,7 @@ _PATH_METHODS = frozenset({"resolve", "absolute", "expanduser", "joinpath", "wit
 
 _ID_KEYWORDS = {
     "from_pretrained": ("pretrained_model_name_or_path", "pretrained_model_or_path",
-                        "model_name_or_path", "identifier", "repo_id"),
+                        "model_name_or_path", "identifier", "repo_id", "model_id", "model_name"),
     "pipeline": ("model",),
     "hf_hub_download": ("repo_id",),
     "snapshot_download": ("repo_id",),
@@ -170,7 +170,110 @@ def classify_expr(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> tup
         return (LOCAL, None) if looks_local(prefix) else (UNRESOLVED, None)
     if depth < 4 and _is_path(expr, scope, depth):
         return LOCAL, None
+    candidates = _literal_candidates(expr, scope) if depth < 4 else None
+    if candidates:
+        kinds = [classify_expr(c, s, depth + 1) for c, s in candidates]
+        if all(kind == HUB for kind, _ in kinds):
+            return HUB, kinds[0][1]
     return UNRESOLVED, None
+
+
+#: test set-up methods whose `self.x = ...` holds for the test methods of the class
+_SETUP_METHODS = frozenset({"__init__", "setUp", "setUpClass", "setup_method", "setup_class",
+                            "asyncSetUp"})
+_ENV_LOOKUPS = frozenset({"os.getenv", "os.environ.get"})
+
+
+def _literal_candidates(expr: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+    """The values a name or attribute can hold when each of them is written in the source: a name
+    assigned in several branches, an `os.getenv("X", "org/id")` or `x or "org/id"` default, a test
+    parameter from `@pytest.mark.parametrize`, a class attribute or a `self.x` set in the class
+    body or a set-up method (`setUp`, `setUpClass`, `__init__`)."""
+    if isinstance(expr, cst.Call) and qualnames(expr.func, scope) & _ENV_LOOKUPS and len(expr.args) >= 2:
+        return [(expr.args[1].value, scope)]
+    if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+        return [(expr.right, scope)]  # args.model or "org/default"
+    if isinstance(expr, cst.Name):
+        owner, bindings = scope.lookup(expr.value)
+        if owner is None or not bindings:
+            return []
+        if all(b.kind == ASSIGN for b in bindings):
+            return [(b.value, owner) for b in bindings]  # type: ignore[misc]
+        if len(bindings) == 1 and bindings[0].kind == PARAM and isinstance(owner.node, cst.FunctionDef):
+            return [(v, owner) for v in _parametrized(owner.node, expr.value)]
+        return []
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) \
+            and expr.value.value in ("self", "cls"):
+        cls_scope: Optional[Scope] = scope
+        while cls_scope is not None and cls_scope.kind != "class":
+            cls_scope = cls_scope.parent
+        if cls_scope is None or not isinstance(cls_scope.node, cst.ClassDef):
+            return []
+        return [(v, cls_scope) for v in _class_values(cls_scope.node, expr.attr.value)]
+    return []
+
+
+def _parametrized(function: cst.FunctionDef, name: str) -> list[cst.BaseExpression]:
+    """`@pytest.mark.parametrize("model_id", ["org/a", "org/b"])`: the values of `name`."""
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "parametrize" and len(call.args) >= 2):
+            continue
+        names = call.args[0].value
+        if not isinstance(names, cst.SimpleString) or not isinstance(names.evaluated_value, str):
+            continue
+        listed = [n.strip() for n in names.evaluated_value.split(",") if n.strip()]
+        values = call.args[1].value
+        if name not in listed or not isinstance(values, (cst.List, cst.Tuple)):
+            continue
+        index, found = listed.index(name), []
+        for element in values.elements:
+            item = element.value
+            if len(listed) > 1:
+                if not isinstance(item, (cst.Tuple, cst.List)) or len(item.elements) != len(listed):
+                    return []
+                item = item.elements[index].value
+            found.append(item)
+        return found
+    return []
+
+
+def _class_values(cls: cst.ClassDef, attr: str) -> list[cst.BaseExpression]:
+    """Values assigned to `attr` in the class body or to `self.attr` / `cls.attr` in a set-up
+    method; [] when it is also assigned anywhere else in the class."""
+    found: list[cst.BaseExpression] = []
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) \
+                        else [small.target]
+                    if any(isinstance(t, cst.Name) and t.value == attr for t in targets):
+                        found.append(small.value)
+        elif isinstance(stmt, cst.FunctionDef):
+            values = _self_assignments(stmt, attr)
+            if values and stmt.name.value not in _SETUP_METHODS:
+                return []  # changed by an ordinary method too: not known
+            found.extend(values)
+    return found
+
+
+def _self_assignments(function: cst.FunctionDef, attr: str) -> list[cst.BaseExpression]:
+    found: list[cst.BaseExpression] = []
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, cst.Attribute) and t.attr.value == attr and isinstance(t.value, cst.Name) \
+                        and t.value.value in ("self", "cls"):
+                    found.append(node.value)
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            pending.extend(node.children)
+    return found
 
 
 def _is_path(expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
@@ -201,6 +304,19 @@ def is_hub_id(text: str) -> bool:
     if looks_local(text) or not _HUB_ID.match(text) or "--" in text or ".." in text:
         return False
     return not text.lower().endswith(_FILE_SUFFIXES)
+
+
+def owned_by_project(repo: str, project: dict) -> bool:
+    """The repository belongs to the project being checked: its organisation is the project's
+    own name (`gradio/frontend` in gradio, `vllm-project/...` in vllm). The project trusts its
+    own repositories as it trusts its own code."""
+    name = _normalise(str(project.get("name") or ""))
+    org = _normalise(repo.split("/", 1)[0]) if "/" in repo else ""
+    return bool(name and org) and (org == name or org.startswith(name + "-"))
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def is_commit_sha(value: Any, min_length: int = 40) -> bool:

@@ -142,3 +142,16 @@ def created_by(expr: cst.BaseExpression, scope: Scope, names: frozenset[str]) ->
         values = _index(scope).attributes.get(key) if key is not None else None
         return bool(values) and all(is_call_to(v, scope, names) for v in values)  # type: ignore[union-attr]
     return False
+
+
+def origin(name: cst.Name, scope: Scope) -> Optional[tuple[cst.BaseExpression, Scope]]:
+    """What a name is bound to when it has exactly one binding: an assignment's value (a name
+    never changed in place), or the item of `with <expr> as name`; with the scope it belongs to."""
+    owner, bindings = scope.lookup(name.value)
+    if owner is None or len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    if binding.kind == ASSIGN:
+        return None if name.value in owner.mutated else (binding.value, owner)  # type: ignore[return-value]
+    item = _index(owner).with_items.get(id(binding.node))
+    return (item, owner) if item is not None else None

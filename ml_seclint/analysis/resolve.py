@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence
 
 import libcst as cst
 
-from ml_seclint.analysis.scopes import ASSIGN, CLASS, IMPORT, Binding, Scope, names_in
+from ml_seclint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, Binding, Scope, names_in
 
 
 class _Sentinel:
@@ -50,10 +50,27 @@ def qualnames(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> frozens
             value = bindings[0].value
             if isinstance(value, (cst.Name, cst.Attribute)):
                 return qualnames(value, owner, depth + 1)
+            module = _imported_by_call(value, owner, depth)
+            if module:
+                return frozenset({module})
         return frozenset()
     if isinstance(expr, cst.Attribute):
         return frozenset(f"{base}.{expr.attr.value}" for base in qualnames(expr.value, scope, depth + 1))
     return frozenset()
+
+
+#: calls that return a module: `torch = pytest.importorskip("torch")`
+MODULE_IMPORTERS = frozenset({"pytest.importorskip", "importlib.import_module"})
+
+
+def _imported_by_call(value: Any, scope: Scope, depth: int) -> Optional[str]:
+    if isinstance(value, cst.Call) and value.args and value.args[0].keyword is None \
+            and isinstance(value.args[0].value, cst.SimpleString) \
+            and qualnames(value.func, scope, depth + 1) & MODULE_IMPORTERS:
+        module = value.args[0].value.evaluated_value
+        if isinstance(module, str) and module.replace(".", "").replace("_", "").isalnum():
+            return module
+    return None
 
 
 def single_binding(name: cst.Name, scope: Scope) -> tuple[Optional[Scope], Optional[Binding]]:
@@ -269,6 +286,39 @@ def _class_binding(name: cst.Name, scope: Scope) -> tuple[Optional[Scope], Optio
     if owner is not None and len(bindings) == 1 and bindings[0].kind == CLASS:
         return owner, bindings[0].node  # type: ignore[return-value]
     return owner, None
+
+
+def local_function(func: cst.BaseExpression, scope: Scope) -> Optional[cst.FunctionDef]:
+    """The `def` a callee names when it is defined in this module: a function (`check(...)`), a
+    local class's `__init__` (`Loader(...)`), a method of the enclosing class (`self.check(...)`)
+    or of a local class (`Loader.check(...)`). None when it is defined elsewhere or inherited."""
+    if isinstance(func, cst.Name):
+        owner, bindings = scope.lookup(func.value)
+        if owner is None or len(bindings) != 1:
+            return None
+        node = bindings[0].node
+        if bindings[0].kind == DEF and isinstance(node, cst.FunctionDef):
+            return node
+        if bindings[0].kind == CLASS and isinstance(node, cst.ClassDef):
+            return _method(node, "__init__")
+        return None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        receiver = func.value.value
+        if receiver in ("self", "cls"):
+            current: Optional[Scope] = scope
+            while current is not None and current.kind != "class":
+                current = current.parent
+            if current is not None and isinstance(current.node, cst.ClassDef):
+                return _method(current.node, func.attr.value)
+            return None
+        _, cls = _class_binding(func.value, scope)
+        return _method(cls, func.attr.value) if cls is not None else None
+    return None
+
+
+def _method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    return next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == name), None)
 
 
 def local_ancestry(expr: cst.BaseExpression, scope: Scope) -> tuple[list[cst.ClassDef], frozenset[str]]:

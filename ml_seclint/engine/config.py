@@ -14,6 +14,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ml_seclint.engine.code_context import CONTEXTS
 from ml_seclint.engine.finding import NOT_CHECKED
 from ml_seclint.engine.registry import RULES, all_options
 from ml_seclint.engine.versions import parse_version
@@ -36,6 +37,11 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "notebooks": (bool, "check Jupyter notebooks (.ipynb) found in directories (default: true)"),
     "cache-dir": (str, "directory of the CLI's result cache, relative to this pyproject.toml "
                        "(default: .ml_seclint_cache beside it)"),
+    "honour-nosec": (bool, "treat Bandit's `# nosec` / `# nosec B301,B614` as suppressions of the "
+                           "equivalent ml-seclint codes (default: false)"),
+    "context": (list, "code contexts to report (default: every context but \"vendored\"): "
+                      + ", ".join(CONTEXTS)),
+    "contexts": (dict, "{context: [globs]}: files that belong to a context, before the path conventions"),
 }
 
 
@@ -160,6 +166,14 @@ def settings_from_table(table: dict, where: str, root: Optional[str] = None,
             settings.per_file_ignores = {
                 pattern: _check_codes(f"per-file-ignores.{pattern}", codes, where)
                 for pattern, codes in value.items()}
+        elif key == "context":
+            contexts = _check_type(key, value, list, where)
+            settings.extra[key] = tuple(check_contexts(contexts, f"{where}: '{key}'"))
+        elif key == "contexts":
+            _check_type(key, value, dict, where)
+            check_contexts(list(value), f"{where}: [tool.ml-seclint.contexts]")
+            settings.extra[key] = {name: tuple(_check_type(f"contexts.{name}", globs, list, where))
+                                   for name, globs in value.items()}
         elif key in GLOBAL_KEYS:
             settings.extra[key] = _check_type(key, value, GLOBAL_KEYS[key][0], where)
         elif key in options:
@@ -171,6 +185,14 @@ def settings_from_table(table: dict, where: str, root: Optional[str] = None,
             raise ConfigError(f"{where}: unknown key '{key}' in [tool.ml-seclint]"
                               + _suggest(key, [*GLOBAL_KEYS, *options]))
     return settings
+
+
+def check_contexts(names: list, where: str) -> list:
+    for name in names:
+        if name not in CONTEXTS:
+            raise ConfigError(f"{where} has {name!r}, which is not a code context ({', '.join(CONTEXTS)})"
+                              + _suggest(str(name), list(CONTEXTS)))
+    return names
 
 
 def _check_version(key: str, value: str, where: str) -> None:

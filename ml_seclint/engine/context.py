@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import libcst as cst
 
 from ml_seclint.analysis import resolve
+from ml_seclint.analysis.guards import opted_in
 from ml_seclint.analysis.scopes import Scope
 from ml_seclint.engine.rule import visitor_names
 
@@ -22,9 +23,14 @@ class FileContext:
         self.scope = Scope(module, None)
         self.reports: list[tuple["Rule", cst.CSTNode, str, str, Any]] = []
         self._view: Optional[resolve.CallView] = None
+        self.expecting_error: list[cst.With] = []  # the `with pytest.raises(...)` blocks we are in
 
     # -- reporting ------------------------------------------------------------------------
     def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any) -> None:
+        if self.expecting_error:
+            return  # a test that expects this call to fail is not using it
+        if rule.honours_opt_in and opted_in(node, self.scope.node):
+            return  # behind an explicit opt-in: the finding belongs where the caller opts in
         self.reports.append((rule, node, message, severity, fix))
 
     # -- resolution, always relative to the scope being visited ---------------------------
@@ -54,13 +60,28 @@ class _Tracker(cst.BatchableCSTVisitor):
         return {name: getattr(self, name) for name in visitor_names(type(self))}
 
 
+#: context managers of tests that expect the block to raise
+EXPECTS_ERROR = frozenset({"pytest.raises"})
+_ASSERT_RAISES = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp"})
+
+
 class ScopeEnter(_Tracker):
-    """Runs before the rules on each node: enters function, lambda and class scopes."""
+    """Runs before the rules on each node: enters function, lambda and class scopes, and
+    `with pytest.raises(...)` / `with self.assertRaises(...)` blocks."""
 
     def _enter(self, node: Any) -> None:
         self.ctx.scope = Scope(node, self.ctx.scope)
 
     visit_FunctionDef = visit_ClassDef = visit_Lambda = _enter
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            call = item.item
+            if isinstance(call, cst.Call) and (
+                    (isinstance(call.func, cst.Attribute) and call.func.attr.value in _ASSERT_RAISES)
+                    or self.ctx.qualnames(call.func) & EXPECTS_ERROR):
+                self.ctx.expecting_error.append(node)
+                return
 
 
 class ScopeLeave(_Tracker):
@@ -70,3 +91,7 @@ class ScopeLeave(_Tracker):
         self.ctx.scope = self.ctx.scope.parent or self.ctx.scope
 
     leave_FunctionDef = leave_ClassDef = leave_Lambda = _leave
+
+    def leave_With(self, node: cst.With) -> None:
+        if self.ctx.expecting_error and self.ctx.expecting_error[-1] is node:
+            self.ctx.expecting_error.pop()

@@ -25,6 +25,7 @@ class Finding:
     confidence: str
     path: str = ""
     cell: Optional[int] = None  # notebooks: 1-based cell index
+    context: str = "library"  # where the code lives (engine/code_context.py)
     fix: Any = None
     node: Any = field(default=None, repr=False, compare=False)
     # set by the CLI when a comment or the baseline silenced the finding (suppress.Suppression)

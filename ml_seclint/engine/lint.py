@@ -13,10 +13,13 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ml_seclint.engine.code_context import apply as apply_context
+from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
 from ml_seclint.engine.prescreen import parse, screen
+from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
@@ -71,8 +74,19 @@ def lint_source(source: Union[str, bytes], path: str, settings: Settings,
     itself and reports E999). `tree` is the file's `ast` when the caller has it (flake8 does);
     `prescreen=False` skips the cheap stage (only to compare the findings with and without it).
     """
+    context = file_context(path, settings)
+    if not selected(context, settings):
+        return FileResult(path)  # vendored code, unless asked for, and contexts left out by the user
+    rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
+    result = _lint(source, path, settings, rules, check_syntax, tree, prescreen)
+    apply_context(result.findings, context, RULES)
+    return result
+
+
+def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Sequence[type[Rule]],
+          check_syntax: bool, tree: Optional[ast.AST], prescreen: bool) -> FileResult:
     result = FileResult(path, stage=TEXT)
-    rules = active_rules(source, settings.rules_for(path) if rules is None else rules)
+    rules = active_rules(source, rules)
     if not rules:
         return result
     python_error: Optional[tuple[_Where, str]] = None

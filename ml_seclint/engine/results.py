@@ -28,6 +28,6 @@ def select_findings(findings: list[Finding], text: str, path: str, settings: Set
     if not disable_noqa:
         require_reason = bool(settings.extra.get("require-reason")) \
             and settings.code_enabled("MLS001", path)
-        findings, suppressed = apply_suppressions(findings, text, path=path,
-                                                  require_reason=require_reason)
+        findings, suppressed = apply_suppressions(findings, text, path=path, require_reason=require_reason,
+                                                  nosec=settings.extra.get("honour-nosec") is True)
     return findings, suppressed

@@ -118,7 +118,8 @@ class Row:
     `args` are alternatives: the first one the call passes is the deciding argument (keras'
     `file_hash` or `md5_hash`). `message` is a template (`{name}` the callee, `{value!r}` the
     argument's value) or a callable returning the message (None: no finding); `unless` vetoes a
-    hit (an option, a receiver check); `fix` builds the fix; `severity` overrides the rule's.
+    hit (an option, a receiver check); `fix` builds the fix; `severity` (or a callable returning
+    it) overrides the rule's.
     `requires` lists words one of which must occur in a file for `unless` to let a hit through
     (the libraries a receiver check looks for); the prefilter uses them.
     """
@@ -127,7 +128,7 @@ class Row:
     args: tuple = ()
     when: When = ALWAYS
     message: Optional[Text] = None
-    severity: Optional[str] = None
+    severity: Union[None, str, Callable[[Hit], Optional[str]]] = None
     fix: Optional[Callable[[Hit], Any]] = None
     unless: Optional[Callable[[Hit], bool]] = None
     method: Optional[str] = None
@@ -280,7 +281,8 @@ class RowDispatcher(cst.BatchableCSTVisitor):
                 if hit is not None:
                     message = row.text(hit)
                     if message is not None:
-                        rule.report(node, message, severity=row.severity,
+                        severity = row.severity(hit) if callable(row.severity) else row.severity
+                        rule.report(node, message, severity=severity,
                                     fix=row.fix(hit) if row.fix is not None else None)
             except Exception as exc:  # noqa: BLE001 - a rule bug switches that rule off for the file
                 rule.fail(exc)

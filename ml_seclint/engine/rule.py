@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional
 
 import libcst as cst
 
+from ml_seclint.engine.code_context import OFF
 from ml_seclint.engine.finding import Finding
 from ml_seclint.engine.rows import Row
 from ml_seclint.guidelines import SECTIONS
@@ -70,6 +71,13 @@ class Rule(cst.BatchableCSTVisitor):
     cheap_callees: ClassVar[Optional[frozenset[str]]] = None
     identifiers: ClassVar[Optional[frozenset[str]]] = None
     qualified: ClassVar[frozenset[str]] = frozenset()
+    #: severity steps by code context (engine/code_context.py): {"example": -1} is one level lower
+    #: in examples; OFF (the default for tests, where loads read fixtures and downloads fetch test
+    #: repositories) checks that context only when it is selected explicitly
+    context_severity: ClassVar[dict[str, Optional[int]]] = {"test": OFF}
+    #: code behind an explicit opt-in (`if not allow_dangerous_deserialization: raise`) is clean
+    #: (analysis/guards.py)
+    honours_opt_in: ClassVar[bool] = False
     #: codes of rules that take precedence: a node one of them reported is not reported by this
     #: rule ("one secret, one finding"; MLS402 yields to MLS401)
     yields_to: ClassVar[tuple[str, ...]] = ()

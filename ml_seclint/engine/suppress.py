@@ -29,6 +29,17 @@ _SEP = re.compile(r"[,\s]+")
 # The reason after a noqa: codes are read case-sensitively here, so a reason such as
 # "trusted checkpoint" is not taken for codes (flake8's own regex would not care either way).
 _NOQA_REASON = re.compile(r"(?i:# noqa)(?::[\s]?(?:[A-Z]+[0-9]+(?:[,\s]+)?)+)?(?P<rest>[^#\r\n]*)")
+# Bandit's `# nosec` / `# nosec B301, B614 - reason` (honoured with `honour-nosec = true`)
+NOSEC = re.compile(r"#\s*nosec\b:?(?P<ids>(?:[\s,]*B\d{3})*)(?P<rest>[^#\r\n]*)")
+#: Bandit test ids -> the ml-seclint codes that cover the same calls
+BANDIT_CODES: dict[str, tuple[str, ...]] = {
+    "B102": ("MLS501",), "B104": ("MLS503",), "B105": ("MLS402",), "B106": ("MLS402",),
+    "B107": ("MLS402",), "B113": (), "B201": ("MLS503",), "B202": ("MLS304",),
+    "B301": ("MLS101", "MLS105", "MLS106"), "B302": ("MLS106",), "B307": ("MLS501",),
+    "B310": ("MLS301", "MLS303"), "B323": ("MLS302",), "B501": ("MLS302",), "B506": ("MLS107",),
+    "B510": ("MLS401", "MLS402"), "B602": ("MLS501", "MLS505"), "B605": ("MLS501", "MLS505"),
+    "B614": ("MLS102",), "B615": ("MLS203", "MLS204"), "B701": ("MLS506",),
+}
 IGNORE = re.compile(r"#\s*ml-seclint:\s*ignore\b(?:\[(?P<codes>[^\]\r\n]*)\])?(?P<rest>[^#\r\n]*)", re.I)
 _REASON_EDGE = " \t-\u2013\u2014:;,.=()"
 
@@ -123,8 +134,12 @@ class Noqa:
 
 
 class Suppressor(Noqa):
-    """`# noqa` plus `# ml-seclint: ignore[...]`, with the comment and reason that silenced
-    each finding."""
+    """`# noqa` plus `# ml-seclint: ignore[...]` (and, with `nosec`, Bandit's `# nosec`), with the
+    comment and reason that silenced each finding."""
+
+    def __init__(self, source: str, nosec: bool = False) -> None:
+        super().__init__(source)
+        self.nosec = nosec
 
     def ignore_comment(self, code: str, line: int) -> Optional[Suppression]:
         """The `# ml-seclint: ignore` on the token run of `line` that covers `code`."""
@@ -135,6 +150,12 @@ class Suppressor(Noqa):
             text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
             candidates = [(line, text.find("#"), text[text.find("#"):])] if "#" in text else []
         for number, column, text in candidates:
+            if self.nosec:
+                for match in NOSEC.finditer(text):
+                    if _nosec_covers(match.group("ids"), code):
+                        directive = match.group(0)[:match.start("rest") - match.start()].rstrip()
+                        return Suppression("nosec", directive, _reason(match.group("rest")),
+                                           number, column + match.start())
             for match in IGNORE.finditer(text):
                 listed = match.group("codes")
                 # no brackets: every code; `ignore[]`: none
@@ -165,6 +186,15 @@ class Suppressor(Noqa):
         return None
 
 
+def _nosec_covers(ids: str, code: str) -> bool:
+    """A bare `# nosec` (or one naming a Bandit test by name, `# nosec blacklist`) covers every
+    code; listed Bandit ids cover their ml-seclint codes."""
+    listed = [i for i in re.split(r"[\s,]+", ids) if i]
+    if not listed:
+        return True
+    return any(code in BANDIT_CODES.get(i, ()) for i in listed)
+
+
 def apply_noqa(findings: Iterable, source: str) -> tuple[list, list]:
     """(kept, suppressed)."""
     findings = list(findings)
@@ -177,20 +207,21 @@ def apply_noqa(findings: Iterable, source: str) -> tuple[list, list]:
     return kept, dropped
 
 
-def _may_suppress(source: str) -> bool:
+def _may_suppress(source: str, nosec: bool = False) -> bool:
     lowered = source.lower()
-    return "noqa" in lowered or "ml-seclint" in lowered
+    return "noqa" in lowered or "ml-seclint" in lowered or (nosec and "nosec" in lowered)
 
 
 def apply_suppressions(findings: Iterable, source: str, *, path: str = "",
-                       require_reason: bool = False) -> tuple[list, list]:
-    """(kept, suppressed) for `# noqa` and `# ml-seclint: ignore`; each suppressed finding gets
-    its `suppression`. With `require_reason`, every comment that silenced a finding without
-    giving a reason adds an MLS001 finding to `kept` (which no comment can silence)."""
+                       require_reason: bool = False, nosec: bool = False) -> tuple[list, list]:
+    """(kept, suppressed) for `# noqa` and `# ml-seclint: ignore` (and Bandit's `# nosec` with
+    `nosec`); each suppressed finding gets its `suppression`. With `require_reason`, every comment
+    that silenced a finding without giving a reason adds an MLS001 finding to `kept` (which no
+    comment can silence)."""
     findings = list(findings)
-    if not findings or not _may_suppress(source):
+    if not findings or not _may_suppress(source, nosec):
         return findings, []
-    suppressor = Suppressor(source)
+    suppressor = Suppressor(source, nosec)
     kept, dropped = [], []
     unexplained: dict[tuple[int, int], tuple[Suppression, list[str]]] = {}
     for finding in findings:
@@ -213,11 +244,12 @@ def apply_suppressions(findings: Iterable, source: str, *, path: str = "",
     return kept, dropped
 
 
-def drop_ignored(findings: Iterable, source: str) -> list:
-    """The findings no `# ml-seclint: ignore` comment covers (for the flake8 plugin, where flake8
-    itself applies `# noqa`)."""
+def drop_ignored(findings: Iterable, source: str, nosec: bool = False) -> list:
+    """The findings no `# ml-seclint: ignore` comment (or, with `nosec`, `# nosec`) covers: for the
+    flake8 plugin, where flake8 itself applies `# noqa`."""
     findings = list(findings)
-    if not findings or "ml-seclint" not in source.lower():
+    lowered = source.lower()
+    if not findings or ("ml-seclint" not in lowered and not (nosec and "nosec" in lowered)):
         return findings
-    suppressor = Suppressor(source)
+    suppressor = Suppressor(source, nosec)
     return [f for f in findings if suppressor.ignore_comment(f.code, f.line) is None]

@@ -4,10 +4,10 @@ is not checked again.
 One entry per file result under `<cache dir>/<version>/<aa>/<key>.json`, where the key hashes the
 file's bytes, the ml-seclint version and code, the Python and libcst versions, the effective
 settings for that file (selection, rule options, project metadata, the per-file-ignores that match
-it) and `--disable-noqa`. The cache directory is `.ml_seclint_cache` next to the pyproject.toml the
-settings came from (else the current directory), or `cache-dir` in `[tool.ml-seclint]` (relative
-to that file), or `ML_SECLINT_CACHE_DIR`, or `--cache-dir`; `--no-cache` (or
-`ML_SECLINT_NO_CACHE=1`) turns it off, and `--fix`/`--diff` never use it.
+it, its code context) and `--disable-noqa`. The cache directory is `.ml_seclint_cache` next to the
+pyproject.toml the settings came from (else the current directory), or `cache-dir` in
+`[tool.ml-seclint]` (relative to that file), or `ML_SECLINT_CACHE_DIR`, or `--cache-dir`;
+`--no-cache` (or `ML_SECLINT_NO_CACHE=1`) turns it off, and `--fix`/`--diff` never use it.
 
 An entry holds only what the outputs print: positions, codes, messages (MLS4xx values are
 redacted in messages), severities, fix title and safety, and for suppressed findings the
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ml_seclint import __version__
+from ml_seclint.engine.code_context import file_context
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import NOT_CHECKED, Finding
 from ml_seclint.engine.results import CheckResult
@@ -115,10 +116,12 @@ class Cache:
         return known[1]
 
     def key(self, data: bytes, path: str, settings: Settings, disable_noqa: bool) -> str:
+        """What the path adds to the bytes: the per-file-ignores that match it, its code context
+        (tests, examples, ...) and whether it is a notebook."""
         ignores = sorted(pattern for pattern, codes in settings.per_file_ignores.items()
                          if settings.ignored_by(path, pattern))
-        header = json.dumps([self.code, self._settings_key(settings), ignores, disable_noqa,
-                             path.endswith(".ipynb")])
+        header = json.dumps([self.code, self._settings_key(settings), ignores, file_context(path, settings),
+                             disable_noqa, path.endswith(".ipynb")])
         return hashlib.sha256(header.encode() + b"\0" + data).hexdigest()
 
     def entry(self, key: str, settings: Settings) -> Path:
@@ -237,7 +240,8 @@ def _remove_tree(directory: Path) -> int:
 
 # -- the record of one result -------------------------------------------------------------------
 
-_FIELDS = ("code", "message", "line", "column", "end_line", "end_column", "severity", "confidence", "cell")
+_FIELDS = ("code", "message", "line", "column", "end_line", "end_column", "severity", "confidence", "cell",
+           "context")
 
 
 def _finding(finding: Finding) -> dict:

@@ -8,6 +8,7 @@ import sys
 from typing import Optional, Sequence
 
 from ml_seclint import __version__
+from ml_seclint.engine.code_context import CONTEXTS
 from ml_seclint.engine.finding import SEVERITIES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -32,6 +33,16 @@ def _codes(value: str) -> list[str]:
             raise argparse.ArgumentTypeError(
                 f"'{code}' is not an ml-seclint code prefix (MLS followed by up to three digits)")
     return codes
+
+
+def _contexts(value: str) -> list[str]:
+    from ml_seclint.engine.config import ConfigError, check_contexts
+
+    names = [c.strip() for c in value.split(",") if c.strip()]
+    try:
+        return check_contexts(names, "--context")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --fix or --diff, also apply the unsafe fixes (they may change behaviour)")
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them (implies --fix)")
+    check.add_argument("--context", type=_contexts, metavar="CONTEXTS",
+                       help="comma-separated code contexts to report (default: all but vendored): "
+                            + ", ".join(CONTEXTS))
     check.add_argument("--no-notebooks", action="store_true",
                        help="do not check Jupyter notebooks (.ipynb) found in directories")
     check.add_argument("--no-cache", action="store_true",
@@ -314,6 +328,8 @@ def _with_flags(settings, args: argparse.Namespace):
         changes["select"] = tuple(args.select)
     if args.ignore is not None:
         changes["ignore"] = tuple(args.ignore)
+    if getattr(args, "context", None):
+        changes["extra"] = {**changes.get("extra", settings.extra), "context": tuple(args.context)}
     if getattr(args, "no_notebooks", False):
         changes["extra"] = {**settings.extra, "notebooks": False}
     return dataclasses.replace(settings, **changes) if changes else settings

@@ -74,5 +74,6 @@ class Flake8Plugin:
         source = "".join(self.lines)
         result = lint_source(source, self.filename, settings, list(RULES.values()), tree=self.tree)
         # flake8 applies `# noqa`; ml-seclint's own `# ml-seclint: ignore[...]` is applied here
-        for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source):
+        nosec = settings.extra.get("honour-nosec") is True
+        for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source, nosec):
             yield self._line(finding)

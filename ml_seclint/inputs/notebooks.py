@@ -23,9 +23,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
+from ml_seclint.engine.code_context import apply as apply_context
+from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import NOT_CHECKED, Finding, error_finding
 from ml_seclint.engine.lint import lint_source
+from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rule import Rule
 
 # cell magics whose body is Python
@@ -289,10 +292,14 @@ class NotebookResult:
 def lint_notebook(data: Union[bytes, str], path: str, settings: Settings,
                   rules: Optional[Sequence[type[Rule]]] = None, *,
                   check_syntax: bool = False) -> NotebookResult:
+    context = file_context(path, settings)
+    if not selected(context, settings):
+        return NotebookResult([], None)
     cells, errors = load(data, path)
+    apply_context(errors, context, RULES)
     if cells is None:
         return NotebookResult([], None, errors=errors)
-    rules = list(settings.rules_for(path) if rules is None else rules)
+    rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
     module = build_module(cells)
     result = lint_source(module.source, path, settings, rules, check_syntax=check_syntax)
     if any(f.code == NOT_CHECKED and "syntax error" in f.message for f in result.findings):
@@ -300,8 +307,8 @@ def lint_notebook(data: Union[bytes, str], path: str, settings: Settings,
         if broken:
             module = build_module(cells, frozenset(broken))
             result = lint_source(module.source, path, settings, rules, check_syntax=check_syntax)
-    text_findings = scan_texts(module.texts, path, rules)
-    return NotebookResult(result.findings, module, text_findings, errors)
+    text_findings = apply_context(scan_texts(module.texts, path, rules), context, RULES)
+    return NotebookResult(result.findings, module, text_findings, apply_context(errors, context, RULES))
 
 
 def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> list[int]:

@@ -32,6 +32,7 @@ class Report:
             "suppressed": len(self.suppressed),
             "by_code": dict(sorted(Counter(f.code for f in self.findings).items())),
             "by_severity": dict(sorted(Counter(f.severity for f in self.findings).items())),
+            "by_context": dict(sorted(Counter(f.context for f in self.findings).items())),
             "fixed": len(self.fixed),
             "fixable": {safety: sum(1 for f in self.findings if fix_safety(f) == safety)
                         for safety in ("safe", "unsafe")},
@@ -85,6 +86,7 @@ def finding_dict(finding: Finding) -> dict:
         "fix": {"available": fix_safety(finding) is not None, "safety": fix_safety(finding),
                 "title": getattr(finding.fix, "title", None) if fix_safety(finding) else None},
     }
+    data["context"] = finding.context
     if finding.cell is not None:
         data["cell"] = finding.cell
     return data

@@ -197,7 +197,8 @@ def _result(finding: Finding, index: dict[str, int], files: SourceFiles, prints:
     fingerprint = prints.get(finding.path, finding.line)
     if fingerprint:
         result["partialFingerprints"] = {"primaryLocationLineHash": fingerprint}
-    properties: dict = {"severity": finding.severity, "confidence": finding.confidence}
+    properties: dict = {"severity": finding.severity, "confidence": finding.confidence,
+                        "context": finding.context, "tags": [f"context:{finding.context}"]}
     if finding.severity in SECURITY_SEVERITY and finding.code != NOT_CHECKED:
         properties["security-severity"] = SECURITY_SEVERITY[finding.severity]
     if finding.cell is not None:

@@ -22,6 +22,9 @@ def render(report: Report, streamed: bool = False) -> str:
         lines.append("")
         lines.append(f"Found {summary['findings']} finding(s) ({severities}) in "
                      f"{summary['files_with_findings']} of {summary['files_checked']} file(s).")
+        if set(summary["by_context"]) != {"library"}:
+            lines.append("By context: " + ", ".join(f"{n} {c}" for c, n in sorted(
+                summary["by_context"].items(), key=lambda item: (-item[1], item[0]))) + ".")
     else:
         lines.append(f"No findings in {summary['files_checked']} file(s).")
     if report.suppressed:

@@ -7,6 +7,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, defines_method, local_ancestry, qualnames
+from ml_seclint.analysis.roundtrip import produced_here
 from ml_seclint.engine.rows import DEFAULT, FALSE, TRUE, Arg, Hit, Row
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.versions import dependency_floor, version_at_least
@@ -14,6 +15,7 @@ from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, key
 
 
 class DeserializationRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1", "3.2")
     cwe = (502,)
@@ -23,6 +25,13 @@ class DeserializationRule(Rule):
 
 def _names(modules, attrs) -> frozenset:
     return frozenset(f"{m}.{a}" for m in modules for a in attrs)
+
+
+def own_data(*keywords: str) -> Callable[[Hit], bool]:
+    """A row veto: the loader reads what this code itself just produced (analysis/roundtrip.py):
+    `pickle.loads(pickle.dumps(x))`, a file under a fresh temporary directory, a path the same
+    function writes."""
+    return lambda hit: produced_here(hit.view, keywords)
 
 
 class PickleLoad(DeserializationRule):
@@ -36,8 +45,8 @@ class PickleLoad(DeserializationRule):
     severity = "high"
     MODULES = ("pickle", "cPickle", "_pickle")
     UNPICKLERS = _names(MODULES, ("Unpickler",))
-    rows = (Row(_names(MODULES, ("load", "loads"))),
-            Row(UNPICKLERS, message=unpickler_message))
+    rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data")),
+            Row(UNPICKLERS, message=unpickler_message, unless=own_data("file")))
     # visit_Call: a local class reaches pickle.Unpickler only through a base that resolves to it
     cheap_callees = UNPICKLERS
 
@@ -88,9 +97,10 @@ class TorchLoadUnsafe(DeserializationRule):
     WEIGHTS_ONLY = Arg("weights_only")
     rows = (
         Row(LOADERS, WEIGHTS_ONLY, DEFAULT, fix=_weights_only_true,
-            unless=lambda hit: version_at_least(hit.rule.option("torch-min-version"), (2, 6))),
+            unless=lambda hit: version_at_least(hit.rule.option("torch-min-version"), (2, 6))
+            or produced_here(hit.view, ("f",))),
         Row(LOADERS, WEIGHTS_ONLY, FALSE, message=false_message, severity="critical",
-            fix=_set_weights_only_true),
+            fix=_set_weights_only_true, unless=own_data("f")),
     )
 
 
@@ -102,8 +112,10 @@ class JoblibLoad(DeserializationRule):
                      "skops.io.get_untrusted_types() instead")
     severity = "high"
     rows = (
-        Row({"joblib.load", "joblib.numpy_pickle.load", "sklearn.externals.joblib.load"}),
-        Row({"skops.io.load", "skops.io.loads"}, Arg("trusted", 1), TRUE, message=skops_message),
+        Row({"joblib.load", "joblib.numpy_pickle.load", "sklearn.externals.joblib.load"},
+            unless=own_data("filename")),
+        Row({"skops.io.load", "skops.io.loads"}, Arg("trusted", 1), TRUE, message=skops_message,
+            unless=own_data("file", "data")),
     )
 
 
@@ -122,7 +134,7 @@ class NumpyAllowPickle(DeserializationRule):
     message = "numpy.load(allow_pickle=True) unpickles object arrays and runs any code embedded in the file"
     severity = "high"
     fix_safety = "unsafe"
-    rows = (Row({"numpy.load"}, Arg("allow_pickle", 2), TRUE, fix=_no_pickle),)
+    rows = (Row({"numpy.load"}, Arg("allow_pickle", 2), TRUE, fix=_no_pickle, unless=own_data("file")),)
 
 
 class PandasReadPickle(DeserializationRule):
@@ -131,7 +143,8 @@ class PandasReadPickle(DeserializationRule):
     message = ("{name}() unpickles the file and runs any code embedded in it; use parquet or feather for "
                "data frames")
     severity = "high"
-    rows = (Row({"pandas.read_pickle", "pandas.io.pickle.read_pickle"}),)
+    rows = (Row({"pandas.read_pickle", "pandas.io.pickle.read_pickle"},
+                unless=own_data("filepath_or_buffer")),)
 
 
 class PickleFamilyLoad(DeserializationRule):
@@ -144,8 +157,9 @@ class PickleFamilyLoad(DeserializationRule):
         Row(_names(("dill",), ("load", "loads", "Unpickler", "load_session", "load_module"))
             | _names(("cloudpickle",), ("load", "loads"))
             | _names(("jsonpickle", "jsonpickle.unpickler"), ("decode", "Unpickler"))
-            | _names(("marshal",), ("load", "loads"))),
-        Row(_names(("shelve",), ("open", "DbfilenameShelf", "Shelf")), message=shelve_message),
+            | _names(("marshal",), ("load", "loads")), unless=own_data("file", "str", "data", "bytes", "s")),
+        Row(_names(("shelve",), ("open", "DbfilenameShelf", "Shelf")), message=shelve_message,
+            unless=own_data("filename")),
     )
 
 
@@ -172,6 +186,8 @@ class YamlUnsafeLoad(DeserializationRule):
         names = view.names
         if view.through_partial and not (names & self.LOADS and view.given_here("Loader", 1)):
             return  # the partial was checked where it was made
+        if names & (self.LOADS | self.UNSAFE | self.FULL) and produced_here(view, ("stream",)):
+            return  # yaml.load(yaml.dump(x)): the program's own output
         if names & self.UNSAFE:
             name = min(names & self.UNSAFE)
             self.report(node, f"{name}() constructs arbitrary Python objects from the document",
@@ -272,7 +288,8 @@ class SafetensorsDisabled(DeserializationRule):
     fix_safety = "unsafe"
     # any hub class: the attribute name, or an alias (`load = AutoModel.from_pretrained`)
     rows = (Row(method="from_pretrained", args=Arg("use_safetensors"), when=FALSE,
-                fix=_remove_keyword("remove use_safetensors=False")),)
+                fix=_remove_keyword("remove use_safetensors=False"),
+                unless=own_data("pretrained_model_name_or_path")),)
 
 
 class FrameworkPickleOptIn(DeserializationRule):
@@ -281,4 +298,5 @@ class FrameworkPickleOptIn(DeserializationRule):
     message = ("allow_dangerous_deserialization=True makes the loader unpickle its files: a tampered "
                "index runs code")
     severity = "high"
-    rows = (Row(keyword_only=True, args=Arg("allow_dangerous_deserialization"), when=TRUE),)
+    rows = (Row(keyword_only=True, args=Arg("allow_dangerous_deserialization"), when=TRUE,
+                unless=own_data("folder_path", "path", "persist_directory")),)

@@ -83,6 +83,7 @@ def _text(value: Union[str, bytes]) -> str:
 
 class HardcodedProviderKey(SecretRule):
     code = "MLS401"
+    context_severity: dict = {}  # a live provider key is as bad in a test as anywhere
     summary = "an API key in a known provider format (OpenAI, Anthropic, Hugging Face, ...) is hardcoded"
     message = "a provider API key is hardcoded; revoke it and read it from the environment"
     severity = "high"
@@ -245,7 +246,8 @@ class HardcodedCredential(SecretRule):
             return
         if isinstance(target, cst.Name):
             if credential_name(target.value):
-                self._candidate(value, f"assigned to {target.value}", env_name(target.value))
+                self._candidate(value, f"assigned to {target.value}", env_name(target.value),
+                                name=target.value)
         elif isinstance(target, cst.Attribute):
             attr = target.attr.value
             if credential_name(attr):
@@ -320,7 +322,8 @@ class HardcodedCredential(SecretRule):
 
     # -- candidates, reported when the module is done ------------------------------------
     def _candidate(self, expr: cst.BaseExpression, label: str, env: Optional[str],
-                   scope: Optional[Scope] = None, *, relaxed: bool = False) -> None:
+                   scope: Optional[Scope] = None, *, relaxed: bool = False,
+                   name: Optional[str] = None) -> None:
         through = expr.value if isinstance(expr, cst.Name) else None
         expr, _ = constant(expr, scope or self.ctx.scope)
         if through is not None:
@@ -331,8 +334,8 @@ class HardcodedCredential(SecretRule):
         if value is None:  # an f-string part: not a constant
             return
         text = _text(value)
-        if not looks_secret(text, relaxed=relaxed):
-            return
+        if not looks_secret(text, relaxed=relaxed) or (name is not None and _same_name(text, name)):
+            return  # `ClientSecretCredential = "ClientSecretCredential"`: an enum of names
         fixable = (env is not None and isinstance(expr, cst.SimpleString) and isinstance(value, str)
                    and strip_auth_scheme(text.strip()) == text)
         self._candidates[id(expr)] = _Candidate(expr, text, label, env, fixable)
@@ -369,6 +372,12 @@ def _env_assignments(line: str) -> list[tuple[str, str, int]]:
             value, column = value[1:-1], column + 1
         out.append((m.group("name"), value, column))
     return out
+
+
+def _same_name(value: str, name: str) -> bool:
+    def squash(text: str) -> str:
+        return "".join(c for c in text.lower() if c.isalnum())
+    return squash(value) == squash(name)
 
 
 def _dotted(expr: cst.BaseExpression) -> Optional[str]:

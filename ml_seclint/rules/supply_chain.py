@@ -8,7 +8,9 @@ import libcst as cst
 
 from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal
+from ml_seclint.analysis.objects import created_by
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, local_function
+from ml_seclint.engine.code_context import OFF
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row, given, is_true
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
@@ -20,6 +22,7 @@ MIN_SHA_LENGTH = Option(
 
 
 class RemoteCodeRule(Rule):
+    honours_opt_in = True
     guideline = "1.3"
     secondary_guidelines = ("2.1",)
     cwe = (829, 494)
@@ -28,6 +31,9 @@ class RemoteCodeRule(Rule):
 
 
 class PinningRule(Rule):
+    # pinning is hygiene for the code a project ships and runs; examples and docs download public
+    # ids for illustration, tests fetch fixtures
+    context_severity = {"test": OFF, "example": OFF, "docs": OFF}
     guideline = "2.1"
     secondary_guidelines = ("2.2", "4.3")
     cwe = (494,)
@@ -68,6 +74,61 @@ def _trust_message(hit: Hit) -> Optional[str]:
     return TrustRemoteCode.unpinned_message.format(repo=repo)
 
 
+#: mock objects and mock assertions: a test stub that loads nothing
+MOCKS = frozenset({f"{m}.{c}" for m in ("unittest.mock", "mock")
+                   for c in ("Mock", "MagicMock", "AsyncMock", "NonCallableMock", "create_autospec", "call")})
+MOCK_METHODS = frozenset({"assert_called_with", "assert_called_once_with", "assert_any_call",
+                          "assert_awaited_with", "assert_awaited_once_with", "assert_any_await"})
+
+
+def _cannot_load(hit: Hit) -> bool:
+    """The flag reaches no hub code: `dict(...)` (reported where it is spread), a mock or a mock
+    assertion, a function or method of this module that never passes the flag on (a consent
+    check that takes `trust_remote_code=True` and loads nothing), a local directory (code already
+    on disk, like the project's own), or a repository the project itself owns."""
+    view = hit.view
+    if view.names == _DICT or view.names & MOCKS:
+        return True
+    func = view.callee
+    if isinstance(func, cst.Attribute) and func.attr.value in MOCK_METHODS:
+        return True
+    if created_by(func, view.scope, MOCKS):
+        return True
+    definition = local_function(func, view.scope)
+    if definition is not None and not _forwards(definition):
+        return True
+    kind, repo = _repo_kind(view)
+    return kind == hub.LOCAL or (repo is not None and _own(repo, hit.rule))
+
+
+def _forwards(function: cst.FunctionDef) -> bool:
+    """The function hands the flag (or its **kwargs) on to some call, or stores it."""
+    params = function.params
+    flag = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+            if p.name.value == "trust_remote_code"]
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Arg) and (
+                node.star == "**" or (node.keyword is not None and node.keyword.value == "trust_remote_code")
+                or (flag and isinstance(node.value, cst.Name) and node.value.value in flag)):
+            return True
+        if isinstance(node, cst.Assign) and flag and any(
+                isinstance(n, cst.Name) and n.value in flag for n in _names_in(node.value)):
+            return True  # self.trust_remote_code = trust_remote_code: used later, elsewhere
+        pending.extend(node.children)
+    return False
+
+
+def _names_in(expr: cst.CSTNode) -> list[cst.CSTNode]:
+    found, pending = [], [expr]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(node.children)
+    return found
+
+
 class TrustRemoteCode(RemoteCodeRule):
     code = "MLS201"
     summary = "trust_remote_code=True runs the Python files of a hub repository in this process"
@@ -86,21 +147,33 @@ class TrustRemoteCode(RemoteCodeRule):
     )
 
     rows = (
-        # dict(trust_remote_code=True) is reported where it is passed with **
         Row(keyword_only=True, args=Arg("trust_remote_code"), when=TRUE, message=_trust_message,
-            unless=lambda hit: hit.view.names == _DICT),
+            unless=_cannot_load),
         Row(keyword_only=True, args=tuple(Arg(k) for k in sorted(_NESTED_KWARGS)),
-            when=given("a kwargs dict with trust_remote_code true", _nested_trust), message=_trust_message),
+            when=given("a kwargs dict with trust_remote_code true", _nested_trust), message=_trust_message,
+            unless=_cannot_load),
     )
 
 
+def _own(repo: str, rule: Rule) -> bool:
+    return hub.owned_by_project(repo, rule.ctx.settings.project)
+
+
 def _repo(view: CallView) -> Optional[str]:
+    return _repo_kind(view)[1]
+
+
+def _repo_kind(view: CallView) -> tuple[Optional[str], Optional[str]]:
+    """(hub.HUB, repo id) / (hub.LOCAL, None) / (hub.UNRESOLVED, None) for the repository the
+    call loads; (None, None) when the call names none (it may be in an unresolved **kwargs)."""
     call = hub.hub_call(view)
     if call is None:
         expr, scope = hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
         call = hub.HubCall("call", expr, scope, "generic")
+    if call.repo is MISSING:
+        return None, None
     kind, repo = hub.classify(call)
-    return repo if kind == hub.HUB else None
+    return kind, (repo if kind == hub.HUB else None)
 
 
 def _allowed(repo: str, patterns: list[str]) -> bool:
@@ -137,6 +210,58 @@ class TorchHubRemoteCode(RemoteCodeRule):
                 unless=_not_github),)
 
 
+# -- MLS205 ---------------------------------------------------------------------------------
+
+def _script_source(hit: Hit) -> Optional[str]:
+    """The hub id or URL a script comes from, or None for a local path or an unknown value."""
+    if hit.expr is MISSING or hit.expr is UNKNOWN:
+        return None
+    text = hit.value if isinstance(hit.value, str) else None
+    if text is not None and text.lower().startswith(("https://", "http://")):
+        return text
+    if text is not None and text.endswith(".py"):
+        return None  # a local script file
+    kind, repo = hub.classify_expr(hit.expr, hit.scope)
+    return repo if kind == hub.HUB else None
+
+
+def _script_message(hit: Hit) -> Optional[str]:
+    source = _script_source(hit)
+    if source is None:
+        return None
+    rule = hit.rule
+    pinned = _pinned(hit.view, rule.option("min-sha-length"))
+    text = HubScriptExecution.message.format(name=hit.name, source=source)
+    return text + ("; it is pinned to a commit, so review that commit" if pinned else
+                   "; pin revision=<40-hex commit SHA> after reviewing the code, or vendor it")
+
+
+def _script_severity(hit: Hit) -> Optional[str]:
+    return "medium" if _pinned(hit.view, hit.rule.option("min-sha-length")) else None
+
+
+class HubScriptExecution(RemoteCodeRule):
+    code = "MLS205"
+    summary = "A metric, pipeline or agent tool script is downloaded from a hub and run in this process"
+    message = ("{name}() downloads {source!r} from the hub and runs its Python code in this process: "
+               "whoever can push to that repository runs code here")
+    severity = "high"
+    options = (MIN_SHA_LENGTH,)
+    yields_to = ("MLS201",)  # trust_remote_code=True on the same call says it already
+    rows = (
+        Row({"evaluate.load", "evaluate.loading.load", "evaluate.load_metric"}, Arg("path", 0),
+            given("a hub id or URL", lambda hit: _script_source(hit) is not None), message=_script_message,
+            severity=_script_severity),
+        Row(method="from_pretrained", args=Arg("custom_pipeline"),
+            when=given("a hub id or community pipeline", lambda hit: _script_source(hit) is not None),
+            message=_script_message, severity=_script_severity),
+        Row({f"{m}.{f}" for m in ("transformers", "transformers.agents", "smolagents", "smolagents.tools")
+             for f in ("load_tool", "Tool.from_hub")}, Arg("repo_id", 0),
+            given("a hub id", lambda hit: _script_source(hit) is not None), message=_script_message,
+            severity=_script_severity),
+    )
+
+
 # -- MLS203 / MLS204 ------------------------------------------------------------------------
 
 # `from_pretrained` is in nearly every docstring of transformers and diffusers: count code lines only
@@ -152,6 +277,7 @@ class UnpinnedHubDownload(PinningRule):
                "time; pin revision=<40-hex commit SHA>")
     severity = "medium"
     confidence = "medium"
+    yields_to = ("MLS201",)  # trust_remote_code=True on the same call is the bigger problem
     triggers = _HUB_TRIGGERS
     cheap_names, cheap_callees = hub.ANY_RECEIVER, hub.QUALIFIED
     options = (
@@ -174,7 +300,7 @@ class UnpinnedHubDownload(PinningRule):
         if hub.local_only(view):
             return
         kind, repo = hub.classify(call)
-        if kind == hub.HUB:
+        if kind == hub.HUB and not _own(repo, self):
             self.report(node, self.message.format(label=call.label, repo=repo))
         elif kind == hub.UNRESOLVED and self.option("strict-pinning"):
             self.report(node, f"{call.label}() without revision=: the repository comes from a value "
@@ -202,7 +328,8 @@ class MutableHubRevision(PinningRule):
         revision = view.value("revision")
         if not isinstance(revision, str) or hub.is_commit_sha(revision, self.option("min-sha-length")):
             return
-        if hub.local_only(view) or hub.classify(call)[0] == hub.LOCAL:
+        kind, repo = hub.classify(call)
+        if hub.local_only(view) or kind == hub.LOCAL or (repo is not None and _own(repo, self)):
             return
         if revision.startswith("refs/pr/"):
             message = (f"revision={revision!r} is a pull-request ref: its author can push new commits to it "

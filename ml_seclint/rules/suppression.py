@@ -15,6 +15,7 @@ from ml_seclint.engine.rule import Rule
 
 class SuppressionWithoutReason(Rule):
     code = "MLS001"
+    context_severity: dict = {}
     summary = "a # noqa or # ml-seclint: ignore comment silences a finding without saying why"
     message = "{directive} silences {codes} without a reason; write why after the codes"
     severity = "low"

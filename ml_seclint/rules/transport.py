@@ -12,7 +12,7 @@ from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items,
                                          string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
-from ml_seclint.engine.rows import FALSE, NOT_TRUE, Arg, Hit, Row, given, is_false
+from ml_seclint.engine.rows import FALSE, NOT_TRUE, TRUE, Arg, Hit, Row, given, is_false, matches
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
 from ml_seclint.engine.versions import requires_python_floor, version_at_least
@@ -104,8 +104,64 @@ def _hash_rows(checked: dict) -> tuple:
     for name, (arguments, hint) in checked.items():
         groups.setdefault((arguments, hint), set()).add(name)
     return tuple(Row(frozenset(names), tuple(Arg(k, p) for k, p in arguments), NOT_TRUE,
-                     message=f"{{name}}() downloads a file without checking its hash; {hint}")
+                     message=f"{{name}}() downloads a file without checking its hash; {hint}",
+                     unless=_hashes_here)
                  for (arguments, hint), names in sorted(groups.items(), key=lambda item: sorted(item[1])))
+
+
+#: calls that compute or compare a digest (besides any `hashlib.<x>(...)`)
+_HASHING = frozenset({"hexdigest", "compare_digest", "file_digest", "checksum", "verify_checksum",
+                      "check_integrity", "validate_file", "hash_file", "calculate_md5", "check_md5",
+                      "check_sha256", "sha256sum", "md5sum"})
+
+
+def _saves_unhashed(hit: Hit) -> bool:
+    """A streamed HTTP response in a function that writes a file and never computes a digest."""
+    if client_of(hit.view, hit.view.scope) is None:
+        return False
+    writes, hashes = _writes_and_hashes(hit.view.scope)
+    return writes and not hashes
+
+
+def _hashes_here(hit: Hit) -> bool:
+    """The function holding the download computes a digest (it checks the file itself)."""
+    return _writes_and_hashes(hit.view.scope)[1]
+
+
+def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
+    """Whether the scope's code writes a file, and whether it computes a digest; computed once."""
+    cached = scope.__dict__.get("_writes_hashes")
+    if cached is None:
+        writes = hashes = False
+        pending: list[cst.CSTNode] = [scope.node]
+        while pending and not hashes:
+            node = pending.pop()
+            if isinstance(node, cst.Call):
+                writes = writes or _writes_file(node)
+                func = node.func
+                hashes = terminal(func) in _HASHING or (
+                    isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.value.value == "hashlib")
+            pending.extend(node.children)
+        cached = scope.__dict__["_writes_hashes"] = (writes, hashes)
+    return cached
+
+
+def _writes_file(call: cst.Call) -> bool:
+    """`open(p, "wb")`, `p.open("ab")`, `gzip.open(p, "wb")`, `shutil.copyfileobj`, `write_bytes`."""
+    name = terminal(call.func)
+    if name in ("copyfileobj", "write_bytes"):
+        return True
+    return name == "open" and any(
+        isinstance(a.value, cst.SimpleString) and _MODE.match(a.value.raw_value) and
+        any(c in a.value.raw_value for c in "wa") for a in call.args)
+
+
+_MODE = re.compile(r"^[rwxabt+]{1,3}$")
+
+
+def _https(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
 
 
 class DownloadWithoutIntegrityCheck(TransportRule):
@@ -135,10 +191,18 @@ class DownloadWithoutIntegrityCheck(TransportRule):
     }
     rows = (
         # never verified
-        Row(_URLRETRIEVE | {"wget.download", "gdown.download"},
+        Row(_URLRETRIEVE | {"wget.download", "gdown.download"}, unless=_hashes_here,
             message=lambda hit: DownloadWithoutIntegrityCheck.message.format(
                 name=hit.name.replace("six.moves.", "").replace("future.moves.", ""))),
         *_hash_rows(CHECKED),
+        Row(keyword_only=True, args=Arg("stream"), when=TRUE, requires=("requests", "httpx"),
+            unless=lambda hit: not _saves_unhashed(hit),
+            message="{name}(stream=True) saves a download to a file without checking a hash: a tampered "
+                    "or swapped model or dataset is used as is; hash the chunks (hashlib) and compare"),
+        Row(method="from_single_file", args=Arg("pretrained_model_link_or_path", 0),
+            when=matches("a URL", _https), unless=_hashes_here,
+            message="{name}() downloads a single checkpoint from a URL without checking its hash; "
+                    "download it with a pinned revision or a checked digest first"),
     )
 
 
@@ -196,6 +260,7 @@ def _ca_cleared(hit: Hit) -> Optional[str]:
 
 class TlsVerificationDisabled(TransportRule):
     code = "MLS302"
+    honours_opt_in = True  # `if not ssl_verify:` honours the user's explicit choice
     summary = "TLS certificate verification is turned off for HTTP downloads or API calls"
     message = ("verify=False turns off certificate checks: anyone on the network path can serve their own "
                "model, data or API response")
@@ -298,7 +363,11 @@ FETCHES: dict[str, tuple[Optional[int], str]] = {
 _CLIENT_CLASSES = {"requests": "requests.Session", "httpx": "httpx.Client",
                    "aiohttp": "aiohttp.ClientSession"}
 _FETCH_TERMINALS = frozenset(n.rsplit(".", 1)[1] for n in FETCHES) | SESSION_METHODS
-_LOOPBACK = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\])$")
+# loopback, and the link-local cloud metadata servers (plain http by design, reachable only from
+# the instance itself): AWS/Azure/GCP 169.254.169.254, AWS fd00:ec2::254, metadata.google.internal
+_LOCAL_HOSTS = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]"
+                          r"|169\.254(\.\d{1,3}){2}|\[fe80:[0-9a-f:%\w.]*\]|\[fd00:ec2::254\]"
+                          r"|metadata\.google\.internal|metadata)$")
 
 
 def plain_http_host(text: str, complete: bool) -> Optional[str]:
@@ -359,7 +428,7 @@ class PlaintextHttpDownload(TransportRule):
         if prefix is None:
             return
         host = plain_http_host(prefix, isinstance(literal(expr, scope), str))
-        if host is None or _LOOPBACK.match(host):
+        if host is None or _LOCAL_HOSTS.match(host):
             return
         shown = prefix if len(prefix) <= 60 else prefix[:57] + "..."
         self.report(node, self.message.format(name=name, url=shown), fix=self._fix(expr))
@@ -397,6 +466,7 @@ TRUSTED_FILTER = frozenset({"tarfile.fully_trusted_filter"})
 
 class UnsafeArchiveExtraction(Rule):
     code = "MLS304"
+    honours_opt_in = True
     summary = "A tar archive is extracted without a filter, so its members can write outside the target"
     message = ("{name}() without filter=\"data\" lets archive members write outside the target directory "
                "(../ paths, absolute paths, links): a dataset or model archive can overwrite any file")

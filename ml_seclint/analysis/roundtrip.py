@@ -1,0 +1,212 @@
+"""Data the code itself just produced: loading it back cannot run an attacker's code.
+
+A loader's data argument is the program's own output when it is
+- an in-memory round trip: a serialiser's result (`pickle.loads(pickle.dumps(x))`, also through
+  `io.BytesIO(...)`);
+- under a fresh temporary directory: pytest's `tmp_path` / `tmpdir` / `tmp_path_factory` fixtures,
+  `tempfile.mkdtemp()`, `mkstemp()`, `with tempfile.TemporaryDirectory() as d`,
+  `NamedTemporaryFile().name`, or a `self.tmp_dir`-style attribute (set up by the test); not
+  `tempfile.gettempdir()`, which is shared;
+- a path the same function (or module, at top level) writes with a known writer:
+  `torch.save(m, p)` ... `torch.load(p)`, `vs.save_local(d)` ... `FAISS.load_local(d, ...)`, the two
+  path expressions being the same code once `with open(p, ...) as f` is followed to `p`.
+
+What this does not see: a file written in another function (a fixture, `setUp`) unless it is in a
+temporary directory, and paths that are equal only at run time.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+import libcst as cst
+
+from ml_seclint.analysis.objects import origin
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, qualnames
+from ml_seclint.analysis.scopes import PARAM, Scope
+
+SERIALISERS = frozenset({
+    *(f"{m}.dumps" for m in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "marshal",
+                             "jsonpickle")),
+    "jsonpickle.encode", "yaml.dump", "yaml.safe_dump",
+})
+BUFFERS = frozenset({"io.BytesIO", "io.StringIO"})
+FRESH_TEMP = frozenset({"tempfile.mkdtemp", "tempfile.mkstemp", "tempfile.TemporaryDirectory",
+                        "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile",
+                        "tempfile.SpooledTemporaryFile"})
+TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
+TEMP_ATTRIBUTES = frozenset({"tmp_path", "tmpdir", "tmp_dir", "temp_dir", "tempdir", "_tmpdir",
+                             "_tmp_dir", "tmp_folder", "temp_folder"})
+OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open",
+                     "codecs.open", "os.fdopen"})
+#: writer -> (position, keyword) of the path or file it writes
+WRITERS: dict[str, tuple[int, str]] = {
+    "torch.save": (1, "f"),
+    **{f"{m}.dump": (1, "file") for m in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle",
+                                          "marshal")},
+    "joblib.dump": (1, "filename"), "skops.io.dump": (1, "file"),
+    "numpy.save": (0, "file"), "numpy.savez": (0, "file"), "numpy.savez_compressed": (0, "file"),
+    "yaml.dump": (1, "stream"), "yaml.safe_dump": (1, "stream"), "pandas.to_pickle": (1, "path"),
+}
+#: writer methods on any receiver -> (position, keyword) of the path; None: the receiver is the path
+WRITER_METHODS: dict[str, Optional[tuple[int, str]]] = {
+    "to_pickle": (0, "path"), "save_local": (0, "folder_path"), "save_pretrained": (0, "save_directory"),
+    "save_to_disk": (0, "dataset_path"), "write_bytes": None, "write_text": None,
+}
+_PATH_STEPS = frozenset({"joinpath", "with_suffix", "with_name", "resolve", "absolute", "as_posix",
+                         "mktemp", "join", "format"})
+_MAX_DEPTH = 8
+
+
+def produced_here(view: CallView, keywords: tuple[str, ...], position: int = 0) -> bool:
+    """The loader call's data argument (the first of `keywords` given, or the argument at
+    `position`) is the program's own output."""
+    for index, keyword in enumerate(keywords):
+        expr, scope = view.arg(keyword, position if index == 0 else None)
+        if expr is not MISSING:
+            break
+    if expr is MISSING or expr is UNKNOWN:
+        return False
+    return in_memory(expr, scope) or temporary(expr, scope) or written_nearby(expr, scope)
+
+
+def in_memory(expr: cst.BaseExpression, scope: Scope) -> bool:
+    expr, scope = _follow(expr, scope)
+    if isinstance(expr, cst.Call):
+        names = qualnames(expr.func, scope)
+        if names & SERIALISERS:
+            return True
+        if names & BUFFERS and expr.args:
+            return in_memory(expr.args[0].value, scope)
+    return False
+
+
+def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+    """The path is inside a fresh temporary directory (or is a temporary file)."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.Name):
+        owner, bindings = scope.lookup(expr.value)
+        if expr.value in TEMP_FIXTURES and bindings and all(b.kind == PARAM for b in bindings):
+            return True
+        found = origin(expr, scope)
+        return found is not None and temporary(found[0], found[1], depth + 1)
+    if isinstance(expr, cst.Attribute):
+        if expr.attr.value in TEMP_ATTRIBUTES and isinstance(expr.value, cst.Name) \
+                and expr.value.value in ("self", "cls"):
+            return True
+        if expr.attr.value in ("name", "parent") or expr.attr.value in _PATH_STEPS:
+            return temporary(expr.value, scope, depth + 1)
+        return False
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        return temporary(expr.left, scope, depth + 1)  # tmp_path / "model.pt"
+    if isinstance(expr, cst.FormattedString):
+        first = next((p for p in expr.parts if isinstance(p, cst.FormattedStringExpression)), None)
+        leading = expr.parts and isinstance(expr.parts[0], cst.FormattedStringExpression)
+        return bool(leading and first is not None and temporary(first.expression, scope, depth + 1))
+    if isinstance(expr, cst.Subscript):  # fd, path = tempfile.mkstemp(); mkstemp()[1]
+        return temporary(expr.value, scope, depth + 1)
+    if isinstance(expr, cst.Call):
+        names = qualnames(expr.func, scope)
+        if names & FRESH_TEMP:
+            return True
+        func = expr.func
+        if names & {"os.path.join", "builtins.str", "os.fspath", "pathlib.Path", "os.path.abspath"} \
+                and expr.args:
+            return temporary(expr.args[0].value, scope, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value in _PATH_STEPS:
+            if func.attr.value == "join" and expr.args:  # os.path.join through an alias
+                return temporary(expr.args[0].value, scope, depth + 1)
+            return temporary(func.value, scope, depth + 1)
+    return False
+
+
+def written_nearby(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """A known writer in the same function (or module) writes the same path."""
+    wanted = _path_code(expr, scope)
+    return wanted is not None and wanted in _written_paths(scope)
+
+
+def _written_paths(scope: Scope) -> frozenset[str]:
+    """The code of every path a known writer writes in the scope's body; computed once."""
+    cached = scope.__dict__.get("_written")
+    if cached is None:
+        paths = (_written_path(call, scope) for call in _calls(scope.node))
+        cached = scope.__dict__["_written"] = frozenset(
+            code for code in (_path_code(p, scope) for p in paths if p is not None) if code)
+    return cached
+
+
+def _written_path(call: cst.Call, scope: Scope) -> Optional[cst.BaseExpression]:
+    func = call.func
+    names = qualnames(func, scope)
+    for name in names:
+        if name in WRITERS:
+            return _arg(call, *WRITERS[name])
+        if name in OPENERS and _writes(call):
+            return _arg(call, 0, "file")
+    if isinstance(func, cst.Attribute):
+        if func.attr.value in WRITER_METHODS:
+            spec = WRITER_METHODS[func.attr.value]
+            return func.value if spec is None else _arg(call, *spec)
+        if func.attr.value == "open" and _writes(call, 0):  # Path(p).open("wb")
+            return func.value
+    return None
+
+
+def _writes(call: cst.Call, mode_position: int = 1) -> bool:
+    mode = _arg(call, mode_position, "mode")
+    return isinstance(mode, cst.SimpleString) and any(c in mode.raw_value for c in "wax+")
+
+
+def _arg(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return positional[position].value if len(positional) > position else None
+
+
+def _path_code(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
+    """The code of the path `expr` reads or writes: `f` from `with open(p) as f` becomes `p`."""
+    expr, scope = _follow_file(expr, scope)
+    if isinstance(expr, (cst.Name, cst.Attribute, cst.SimpleString, cst.FormattedString, cst.Call,
+                         cst.BinaryOperation, cst.Subscript, cst.ConcatenatedString)):
+        return cst.Module([]).code_for_node(expr)
+    return None
+
+
+def _follow_file(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, Scope]:
+    """A file object made by an opener (`open(p, "rb")`, `p.open("wb")`): its path."""
+    for _ in range(_MAX_DEPTH):
+        if isinstance(expr, cst.Name):
+            found = origin(expr, scope)
+            if found is None or not isinstance(found[0], cst.Call):
+                return expr, scope
+            expr, scope = found
+            continue
+        if isinstance(expr, cst.Call):
+            if qualnames(expr.func, scope) & OPENERS and expr.args:
+                return expr.args[0].value, scope
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "open":
+                return expr.func.value, scope
+        return expr, scope
+    return expr, scope
+
+
+def _follow(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, Scope]:
+    for _ in range(_MAX_DEPTH):
+        found = origin(expr, scope) if isinstance(expr, cst.Name) else None
+        if found is None:
+            return expr, scope
+        expr, scope = found
+    return expr, scope
+
+
+def _calls(node: Any) -> Iterator[cst.Call]:
+    """Every call in a function or module body (nested functions included)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        pending.extend(current.children)
