@@ -98,12 +98,13 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
         if not rules:
             result.stage = NAMES
             return result
+    python_parsed, tree = tree is not None, None  # not kept alive while libcst builds its tree
     result.stage = LIBCST
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         # Python's own message and position are clearer when it rejects the file too
-        if tree is None and python_error is None:
+        if not python_parsed and python_error is None:
             python_error = _compile_check(source, path)
         if python_error:
             line, column, reason = python_error[0].line, python_error[0].column, python_error[1]
@@ -116,7 +117,7 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
         return result
     result.module = module
     if check_syntax:
-        if tree is None and python_error is None:
+        if not python_parsed and python_error is None:
             python_error = _compile_check(source, path)
         if python_error:
             version = ".".join(map(str, sys.version_info[:2]))
