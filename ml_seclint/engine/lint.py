@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import sys
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -147,7 +147,7 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
 
 def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     """Positions are a full code-generation pass, so they are computed only here."""
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = _positions(module)
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()
     outranked = _outranked(ctx.reports)
@@ -161,6 +161,18 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
             node=node))
     return findings
+
+
+def _positions(module: cst.Module) -> Mapping[cst.CSTNode, Any]:
+    """PositionProvider's code-generation pass alone: resolving it through a MetadataWrapper first
+    runs an empty batched traversal that rebuilds every node (as long as the codegen itself).
+    Falls back to the wrapper if libcst's provider internals change."""
+    provider = PositionProvider()
+    try:
+        provider._gen_impl(module)
+        return provider._computed
+    except AttributeError:  # pragma: no cover - another libcst
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 def _outranked(reports: list) -> set[tuple[str, int]]:
