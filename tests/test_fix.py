@@ -431,8 +431,10 @@ def test_cli_fix_writes_safe_fixes_and_reports(tmp_path):
     assert "Fixed 1 finding(s) in 1 file(s); 2 remain." in proc.stdout
     assert "1 finding(s) marked (fix: unsafe) can be fixed with --fix --unsafe-fixes." in proc.stdout
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("m.py:4:9: MLS102 ") and lines[0].endswith("CWE-502] (fix: unsafe)")
-    assert lines[1].startswith("m.py:5:5: MLS102 ") and lines[1].endswith("CWE-502]")  # no fix
+    # concise lines: severity after the code, the fix marker last, no guideline suffix
+    assert lines[0].startswith("m.py:4:9: MLS102 [high] torch.load() without")
+    assert lines[0].endswith("unpickling) (fix: unsafe)")
+    assert lines[1].startswith("m.py:5:5: MLS102 [critical] ") and "(fix:" not in lines[1]  # no fix
     assert "MLS107" not in proc.stdout
 
 

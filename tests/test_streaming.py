@@ -20,7 +20,8 @@ def test_findings_stream_file_by_file(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text("[tool.ml-seclint]\n")
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.py").write_text("import torch\ntorch.load(p)\n")
-    piped = run_cli("check", "--jobs", "1", "--no-cache", cwd=tmp_path).stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    piped = run_cli("check", "--format", "full", "--jobs", "1", "--no-cache", cwd=tmp_path).stdout
 
     out = Terminal()
     seen_before: dict[str, str] = {}
@@ -33,9 +34,9 @@ def test_findings_stream_file_by_file(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "check_file", recording)
     monkeypatch.chdir(tmp_path)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["check", "--jobs", "1", "--no-cache"]) == 1
+        assert main(["check", "--jobs", "1", "--no-cache"]) == 1  # full style on a terminal
     assert seen_before["a.py"] == ""
-    assert seen_before["b.py"].startswith("a.py:2:1: MLS102 ") and "b.py" not in seen_before["b.py"]
+    assert seen_before["b.py"].startswith("a.py:2:1: MLS102 ") and "b.py:" not in seen_before["b.py"]
     assert "Found 3 finding(s)" not in seen_before["c.py"]
     assert out.getvalue() == piped
 

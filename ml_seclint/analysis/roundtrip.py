@@ -109,6 +109,8 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
         names = qualnames(expr.func, scope)
         if names & FRESH_TEMP:
             return True
+        if names & OPENERS and expr.args:  # open(tmp_path / "x", "rb")
+            return temporary(expr.args[0].value, scope, depth + 1)
         func = expr.func
         if names & {"os.path.join", "builtins.str", "os.fspath", "pathlib.Path", "os.path.abspath"} \
                 and expr.args:

@@ -37,6 +37,10 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "notebooks": (bool, "check Jupyter notebooks (.ipynb) found in directories (default: true)"),
     "cache-dir": (str, "directory of the CLI's result cache, relative to this pyproject.toml "
                        "(default: .ml_seclint_cache beside it)"),
+    "docs-url": (str, "where the team hosts the rule pages: a base URL (`<base>/MLS102.md`) or a "
+                      "template with {code}; SARIF helpUri and report links use it"),
+    "sarif-category": (str, "SARIF automationDetails.id category, for several analyses of one "
+                            "repository (matrix builds, monorepos)"),
     "honour-nosec": (bool, "treat Bandit's `# nosec` / `# nosec B301,B614` as suppressions of the "
                            "equivalent ml-seclint codes (default: false)"),
     "context": (list, "code contexts to report (default: every context but \"vendored\"): "
@@ -123,13 +127,34 @@ def _load_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def known_codes() -> list[str]:
+    return [NOT_CHECKED, *RULES]
+
+
+def code_prefix_problem(prefix: str) -> Optional[str]:
+    """Why `prefix` cannot select anything (with a close match), or None when it names at least
+    one code. A typo such as MLS9 would otherwise switch the gate off without a word."""
+    if not CODE_PREFIX.match(prefix):
+        return f"'{prefix}' is not an ml-seclint code prefix (MLS followed by up to three digits)"
+    codes = known_codes()
+    if any(code.startswith(prefix) for code in codes):
+        return None
+    import difflib
+
+    prefixes = sorted({code[:n] for code in codes for n in range(3, len(code) + 1)})
+    close = difflib.get_close_matches(prefix, [p for p in prefixes if len(p) == len(prefix)] or prefixes,
+                                      n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else "; `ml-seclint rules` lists them"
+    return f"'{prefix}' matches no ml-seclint code{hint}"
+
+
 def _check_codes(key: str, values: Any, where: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where}: '{key}' must be a list of code prefixes such as [\"MLS1\"]")
     for value in values:
-        if not CODE_PREFIX.match(value):
-            raise ConfigError(f"{where}: '{key}' has '{value}', which is not an ml-seclint code "
-                              f"prefix (MLS followed by up to three digits)")
+        problem = code_prefix_problem(value)
+        if problem:
+            raise ConfigError(f"{where}: '{key}' has {problem}")
     return tuple(values)
 
 

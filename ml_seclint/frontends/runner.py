@@ -31,7 +31,9 @@ class Task:
     fix: bool = False  # apply fixes (ml_seclint.fix.fixer)
     unsafe_fixes: bool = False  # ... the unsafe ones too
     diff: bool = False  # compute the diff, do not write
-    cache: Optional[Cache] = None  # the result cache (never with fix)
+    source: Optional[str] = None  # the text itself (standard input) instead of reading `path`
+    edits: bool = False  # compute each fix's text edits (SARIF fixes, rdjson suggestions)
+    cache: Optional[Cache] = None  # the result cache (not with fix, edits or standard input)
 
 
 def check_file(task: Task) -> CheckResult:
@@ -52,18 +54,25 @@ def _check(task: Task) -> CheckResult:
         from ml_seclint.fix.fixer import check_and_fix
 
         return check_and_fix(task)
-    if task.cache is not None:
+    if _cacheable(task):
         data = _read(task.path)
         if data is not None:  # else unreadable: reported below, never cached
-            result = _check_data(task, data)
-            task.cache.store(task.cache.key(data, task.path, task.settings, task.disable_noqa), result,
-                             task.settings)
+            result, cache = _check_data(task, data), task.cache
+            cache.store(cache.key(data, task.path, task.settings, task.disable_noqa), result,  # type: ignore
+                        task.settings)
             return result
     if task.path.endswith(".ipynb"):
-        from ml_seclint.inputs.notebooks import check_notebook
+        from ml_seclint.inputs.notebooks import check_notebook, check_notebook_data
 
+        if task.source is not None:
+            return _with_source(check_notebook_data(task.source, task), task)
         return check_notebook(task)
-    return _check_text(task, *read_text(task.path))
+    return _check_text(task, *((task.source, None) if task.source is not None else read_text(task.path)))
+
+
+def _cacheable(task: Task) -> bool:
+    """Fixing, fix edits (their text is source) and standard input never use the cache."""
+    return task.cache is not None and not task.fix and not task.edits and task.source is None
 
 
 def _read(path: str) -> Optional[bytes]:
@@ -89,21 +98,31 @@ def _check_text(task: Task, text: Optional[str], error: Optional[Finding]) -> Ch
     result: FileResult = lint_source(text, task.path, task.settings, check_syntax=True)
     findings, suppressed = select_findings(result.findings, text, task.path, task.settings,
                                            task.disable_noqa)
+    if task.edits and result.module is not None:
+        from ml_seclint.fix.edits import attach_edits
+
+        attach_edits(findings, result.module, text)
     for finding in (*findings, *suppressed):
         finding.node = None  # libcst nodes stay in the worker
         finding.fix = detached(finding.fix)
-    return CheckResult(task.path, findings, suppressed, text.count("\n") + 1, stage=result.stage)
+    lines = text.count("\n") + 1
+    return _with_source(CheckResult(task.path, findings, suppressed, lines, stage=result.stage), task)
+
+
+def _with_source(result: CheckResult, task: Task) -> CheckResult:
+    result.source = task.source  # standard input: the text outputs show lines of
+    return result
 
 
 def cached_result(task: Task) -> Optional[CheckResult]:
     """The task's result from the cache, or None."""
-    if task.cache is None or task.fix:
+    if not _cacheable(task):
         return None
     data = _read(task.path)
     if data is None:
         return None
-    key = task.cache.key(data, task.path, task.settings, task.disable_noqa)
-    return task.cache.load(key, task.path, task.settings)
+    key = task.cache.key(data, task.path, task.settings, task.disable_noqa)  # type: ignore[union-attr]
+    return task.cache.load(key, task.path, task.settings)  # type: ignore[union-attr]
 
 
 def run(tasks: list[Task], jobs: int, progress: Optional[Callable[[int, int], None]] = None,

@@ -97,6 +97,9 @@ def _cannot_load(hit: Hit) -> bool:
     definition = local_function(func, view.scope)
     if definition is not None and not _forwards(definition):
         return True
+    if isinstance(hit.value, list) and hit.value and all(isinstance(r, str) and _own(r, hit.rule)
+                                                         for r in hit.value):
+        return True  # trust_remote_code=["<own org>/kernels"]: an allow-list of the project's repos
     kind, repo = _repo_kind(view)
     return kind == hub.LOCAL or (repo is not None and _own(repo, hit.rule))
 
