@@ -41,7 +41,10 @@ class Flake8Plugin:
         if _runs_in_parallel(options):
             # flake8 forks its workers after this: importing the engine (libcst, the rules) once
             # here spares each worker its own import. A single file imports it only if it needs it.
-            import ml_seclint.engine.lint  # noqa: F401
+            try:
+                import ml_seclint.engine.lint  # noqa: F401
+            except Exception:  # noqa: BLE001 - run() reports it per file as MLS000, never flake8
+                pass
 
     def run(self) -> Iterator[Result]:
         try:
