@@ -460,7 +460,6 @@ def _python_floor(settings) -> object:
 TAR_MAKERS = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen",
                         "tarfile.TarFile.gzopen", "tarfile.TarFile.bz2open", "tarfile.TarFile.xzopen",
                         "tarfile.TarFile.zstopen"})
-SAFE_FILTERS = frozenset({"tarfile.data_filter", "tarfile.tar_filter"})
 TRUSTED_FILTER = frozenset({"tarfile.fully_trusted_filter"})
 
 
