@@ -66,6 +66,10 @@ _HUB_FUNCS = frozenset(
     for f in ("hf_hub_download", "snapshot_download"))
 _DATASETS = frozenset(f"datasets.{m}{f}" for m in ("", "load.")
                       for f in ("load_dataset", "load_dataset_builder"))
+#: for the cheap stage (Rule.cheap_callees / cheap_names): hub calls `hub_call` recognises only by
+#: these qualified names, and the terminal names it accepts on other receivers too
+QUALIFIED = _PIPELINES | _DATASETS
+ANY_RECEIVER = TERMINALS - {name.rsplit(".", 1)[1] for name in QUALIFIED}
 
 
 @dataclass

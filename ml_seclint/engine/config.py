@@ -35,6 +35,8 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "require-reason": (bool, "report a # noqa / # ml-seclint: ignore that silences a finding "
                              "without a reason as MLS001 (CLI)"),
     "notebooks": (bool, "check Jupyter notebooks (.ipynb) found in directories (default: true)"),
+    "cache-dir": (str, "directory of the CLI's result cache, relative to this pyproject.toml "
+                       "(default: .ml_seclint_cache beside it)"),
     "docs-url": (str, "where the team hosts the rule pages: a base URL (`<base>/MLS102.md`) or a "
                       "template with {code}; SARIF helpUri and report links use it"),
     "sarif-category": (str, "SARIF automationDetails.id category, for several analyses of one "
@@ -89,6 +91,10 @@ class Settings:
                     return False
         # like flake8 and ruff, the longer (more specific) prefix wins
         return selected >= 0 and selected > ignored
+
+    def ignored_by(self, path: str, pattern: str) -> bool:
+        """The per-file-ignores `pattern` applies to `path`."""
+        return _glob_match(self.relpath(path), pattern)
 
     def rules_for(self, path: Optional[str] = None) -> list:
         return [rule for code, rule in sorted(RULES.items()) if self.code_enabled(code, path)]

@@ -1,15 +1,14 @@
 """The one engine behind the flake8 plugin and the CLI.
 
-prefilter -> parse once (libcst) -> one batched traversal of every enabled rule -> positions
-(only for files with findings).
+text prefilter -> cheap stage (Python's own `ast`, engine/prescreen.py) -> parse once (libcst) ->
+one batched traversal of every enabled rule -> positions (only for files with findings).
 """
 from __future__ import annotations
 
 import ast
 import sys
-import warnings
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -19,6 +18,7 @@ from ml_seclint.engine.code_context import file_context, rules_for_context, sele
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.prescreen import parse, screen
 from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
@@ -32,6 +32,12 @@ class FileResult:
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
+    stage: str = ""  # how far the file got: one of STAGES
+
+
+#: the stage a file stopped at: no rule's text triggers; no rule's names in its `ast`; parsed by libcst
+TEXT, NAMES, LIBCST = "text", "names", "libcst"
+STAGES = (TEXT, NAMES, LIBCST)
 
 
 def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:
@@ -58,34 +64,48 @@ def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[t
 
 def lint_source(source: Union[str, bytes], path: str, settings: Settings,
                 rules: Optional[Sequence[type[Rule]]] = None, *,
-                check_syntax: bool = False) -> FileResult:
+                check_syntax: bool = False, tree: Optional[ast.AST] = None,
+                prescreen: bool = True) -> FileResult:
     """Lint one module. `rules` defaults to those the settings enable for `path`.
 
     Never raises for bad input: a file libcst cannot parse, or a rule that crashes, becomes an
     MLS000 finding and every other finding is kept. `check_syntax` also compiles with the
     running Python (the CLI's check for syntax newer than the interpreter; flake8 does this
-    itself and reports E999).
+    itself and reports E999). `tree` is the file's `ast` when the caller has it (flake8 does);
+    `prescreen=False` skips the cheap stage (only to compare the findings with and without it).
     """
     context = file_context(path, settings)
     if not selected(context, settings):
         return FileResult(path)  # vendored code, unless asked for, and contexts left out by the user
     rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
-    result = _lint(source, path, settings, rules, check_syntax)
+    result = _lint(source, path, settings, rules, check_syntax, tree, prescreen)
     apply_context(result.findings, context, RULES)
     return result
 
 
 def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Sequence[type[Rule]],
-          check_syntax: bool) -> FileResult:
-    result = FileResult(path)
+          check_syntax: bool, tree: Optional[ast.AST], prescreen: bool) -> FileResult:
+    result = FileResult(path, stage=TEXT)
     rules = active_rules(source, rules)
     if not rules:
         return result
+    python_error: Optional[tuple[_Where, str]] = None
+    if tree is None and (prescreen or check_syntax):
+        tree, error = parse(source, path)
+        python_error = _describe(error) if error is not None else None
+    if prescreen and tree is not None:
+        rules = screen(tree, rules)
+        if not rules:
+            result.stage = NAMES
+            return result
+    python_parsed, tree = tree is not None, None  # not kept alive while libcst builds its tree
+    result.stage = LIBCST
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         # Python's own message and position are clearer when it rejects the file too
-        python_error = _compile_check(source, path)
+        if not python_parsed and python_error is None:
+            python_error = _compile_check(source, path)
         if python_error:
             line, column, reason = python_error[0].line, python_error[0].column, python_error[1]
         else:
@@ -97,7 +117,8 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
         return result
     result.module = module
     if check_syntax:
-        python_error = _compile_check(source, path)
+        if not python_parsed and python_error is None:
+            python_error = _compile_check(source, path)
         if python_error:
             version = ".".join(map(str, sys.version_info[:2]))
             result.findings.append(error_finding(
@@ -126,7 +147,7 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
 
 def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     """Positions are a full code-generation pass, so they are computed only here."""
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = _positions(module)
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()
     outranked = _outranked(ctx.reports)
@@ -140,6 +161,18 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
             node=node))
     return findings
+
+
+def _positions(module: cst.Module) -> Mapping[cst.CSTNode, Any]:
+    """PositionProvider's code-generation pass alone: resolving it through a MetadataWrapper first
+    runs an empty batched traversal that rebuilds every node (as long as the codegen itself).
+    Falls back to the wrapper if libcst's provider internals change."""
+    provider = PositionProvider()
+    try:
+        provider._gen_impl(module)
+        return provider._computed
+    except AttributeError:  # pragma: no cover - another libcst
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 def _outranked(reports: list) -> set[tuple[str, int]]:
@@ -172,12 +205,11 @@ class _Where:
 
 def _compile_check(source: Union[str, bytes], path: str) -> Optional[tuple[_Where, str]]:
     """Where and why the running Python rejects the source, or None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences are not our business
-            ast.parse(source, path)
-    except SyntaxError as exc:
+    exc = parse(source, path)[1]
+    return _describe(exc) if exc is not None else None
+
+
+def _describe(exc: BaseException) -> tuple[_Where, str]:
+    if isinstance(exc, SyntaxError):
         return _Where(exc.lineno or 1, max((exc.offset or 1) - 1, 0)), f"line {exc.lineno}: {exc.msg}"
-    except (ValueError, MemoryError, RecursionError) as exc:
-        return _Where(1, 0), f"{type(exc).__name__}: {exc}"
-    return None
+    return _Where(1, 0), f"{type(exc).__name__}: {exc}"

@@ -1,18 +1,22 @@
-"""Running the engine over many files for the CLI: reading, noqa, parallel workers, progress."""
+"""Running the engine over many files for the CLI: reading, noqa, the result cache, parallel
+workers, progress."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import FileResult, lint_source
+from ml_seclint.engine.lint import STAGES, FileResult, lint_source
 from ml_seclint.fix.fixes import detached
-from ml_seclint.engine.finding import error_finding
-from ml_seclint.inputs.sources import read_text
+from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.frontends.cache import CACHED, Cache, cache_directory, prune
+from ml_seclint.inputs.sources import decode, read_text
 from ml_seclint.engine.results import CheckResult, select_findings
 
 # Below this many files a process pool costs more than it saves.
@@ -29,6 +33,7 @@ class Task:
     diff: bool = False  # compute the diff, do not write
     source: Optional[str] = None  # the text itself (standard input) instead of reading `path`
     edits: bool = False  # compute each fix's text edits (SARIF fixes, rdjson suggestions)
+    cache: Optional[Cache] = None  # the result cache (not with fix, edits or standard input)
 
 
 def check_file(task: Task) -> CheckResult:
@@ -49,13 +54,45 @@ def _check(task: Task) -> CheckResult:
         from ml_seclint.fix.fixer import check_and_fix
 
         return check_and_fix(task)
+    if _cacheable(task):
+        data = _read(task.path)
+        if data is not None:  # else unreadable: reported below, never cached
+            result, cache = _check_data(task, data), task.cache
+            cache.store(cache.key(data, task.path, task.settings, task.disable_noqa), result,  # type: ignore
+                        task.settings)
+            return result
     if task.path.endswith(".ipynb"):
         from ml_seclint.inputs.notebooks import check_notebook, check_notebook_data
 
         if task.source is not None:
             return _with_source(check_notebook_data(task.source, task), task)
         return check_notebook(task)
-    text, error = (task.source, None) if task.source is not None else read_text(task.path)
+    return _check_text(task, *((task.source, None) if task.source is not None else read_text(task.path)))
+
+
+def _cacheable(task: Task) -> bool:
+    """Fixing, fix edits (their text is source) and standard input never use the cache."""
+    return task.cache is not None and not task.fix and not task.edits and task.source is None
+
+
+def _read(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _check_data(task: Task, data: bytes) -> CheckResult:
+    """The check of the bytes the cache key was computed from."""
+    if task.path.endswith(".ipynb"):
+        from ml_seclint.inputs.notebooks import check_notebook_data
+
+        return check_notebook_data(data, task)
+    return _check_text(task, *decode(data, task.path))
+
+
+def _check_text(task: Task, text: Optional[str], error: Optional[Finding]) -> CheckResult:
     if text is None:
         return CheckResult(task.path, [error] if error else [])
     result: FileResult = lint_source(text, task.path, task.settings, check_syntax=True)
@@ -68,7 +105,8 @@ def _check(task: Task) -> CheckResult:
     for finding in (*findings, *suppressed):
         finding.node = None  # libcst nodes stay in the worker
         finding.fix = detached(finding.fix)
-    return _with_source(CheckResult(task.path, findings, suppressed, text.count("\n") + 1), task)
+    lines = text.count("\n") + 1
+    return _with_source(CheckResult(task.path, findings, suppressed, lines, stage=result.stage), task)
 
 
 def _with_source(result: CheckResult, task: Task) -> CheckResult:
@@ -76,25 +114,59 @@ def _with_source(result: CheckResult, task: Task) -> CheckResult:
     return result
 
 
-def run(tasks: list[Task], jobs: int,
-        progress: Optional[Callable[[int, int], None]] = None) -> list[CheckResult]:
-    """Results in the order of `tasks`."""
+def cached_result(task: Task) -> Optional[CheckResult]:
+    """The task's result from the cache, or None."""
+    if not _cacheable(task):
+        return None
+    data = _read(task.path)
+    if data is None:
+        return None
+    key = task.cache.key(data, task.path, task.settings, task.disable_noqa)  # type: ignore[union-attr]
+    return task.cache.load(key, task.path, task.settings)  # type: ignore[union-attr]
+
+
+def run(tasks: list[Task], jobs: int, progress: Optional[Callable[[int, int], None]] = None,
+        on_result: Optional[Callable[[CheckResult], None]] = None) -> list[CheckResult]:
+    """Results in the order of `tasks`; `on_result` sees each one as soon as it and every result
+    before it are done. Cached results are read here; only the others go to the workers."""
     total = len(tasks)
+    known = [cached_result(task) for task in tasks]
+    todo = [task for task, result in zip(tasks, known) if result is None]
     results: list[CheckResult] = []
-    if jobs <= 1 or total < PARALLEL_MIN_FILES:
-        iterator: Iterable[CheckResult] = map(check_file, tasks)
-        for result in iterator:
-            results.append(result)
+    with _checked(todo, jobs) as checked:
+        for result in known:
+            results.append(result if result is not None else next(checked))
+            if on_result:
+                on_result(results[-1])
             if progress:
                 progress(len(results), total)
-        return results
-    chunk = max(1, min(32, total // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(check_file, tasks, chunksize=chunk):
-            results.append(result)
-            if progress:
-                progress(len(results), total)
+    if todo:
+        for directory in {cache_directory(t.settings, t.cache.override) for t in todo if t.cache}:
+            prune(directory)
     return results
+
+
+@contextlib.contextmanager
+def _checked(tasks: list[Task], jobs: int) -> Iterator[Iterator[CheckResult]]:
+    """The results of `tasks` in order: in this process, or from a pool of `jobs` workers."""
+    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
+        yield map(check_file, tasks)
+        return
+    chunk = max(1, min(32, len(tasks) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield pool.map(check_file, tasks, chunksize=chunk)
+
+
+def stage_counts(results: Iterable[CheckResult]) -> str:
+    """`ML_SECLINT_STATS=1`: how many files stopped at each stage of the engine, or came from the
+    cache (a debugging aid for the benchmark, not part of the normal output)."""
+    counts = Counter(result.stage for result in results)
+    names = {"text": "stopped by the text prefilter", "names": "by the cheap ast stage",
+             "libcst": "parsed by libcst", CACHED: "read from the cache"}
+    parts = [f"{counts.get(stage, 0)} {names[stage]}" for stage in (*STAGES, CACHED)]
+    other = sum(n for stage, n in counts.items() if stage not in names)
+    return (f"ml-seclint stats: {sum(counts.values())} files: {', '.join(parts)}"
+            + (f", {other} other (notebooks, unreadable)" if other else ""))
 
 
 class Progress:
@@ -119,7 +191,12 @@ class Progress:
         self.stream.write(f"\rml-seclint: {done}/{total} files")
         self.stream.flush()
 
-    def finish(self) -> None:
+    def clear(self) -> None:
+        """Erase the progress line (before other output on the same terminal)."""
         if self.shown:
             self.stream.write("\r\033[K")
             self.stream.flush()
+            self.shown = False
+
+    def finish(self) -> None:
+        self.clear()

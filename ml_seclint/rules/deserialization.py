@@ -47,6 +47,8 @@ class PickleLoad(DeserializationRule):
     UNPICKLERS = _names(MODULES, ("Unpickler",))
     rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data")),
             Row(UNPICKLERS, message=unpickler_message, unless=own_data("file")))
+    # visit_Call: a local class reaches pickle.Unpickler only through a base that resolves to it
+    cheap_callees = UNPICKLERS
 
     def visit_Call(self, node: cst.Call) -> None:
         """A local subclass of pickle.Unpickler that does not restrict find_class."""
@@ -177,6 +179,7 @@ class YamlUnsafeLoad(DeserializationRule):
     LOADS = frozenset({"yaml.load", "yaml.load_all"})
     UNSAFE = frozenset({"yaml.unsafe_load", "yaml.unsafe_load_all"})
     FULL = frozenset({"yaml.full_load", "yaml.full_load_all"})
+    cheap_callees = LOADS | UNSAFE | FULL
 
     def visit_Call(self, node: cst.Call) -> None:
         view = self.ctx.call(node)

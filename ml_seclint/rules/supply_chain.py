@@ -282,6 +282,7 @@ class UnpinnedHubDownload(PinningRule):
     confidence = "medium"
     yields_to = ("MLS201",)  # trust_remote_code=True on the same call is the bigger problem
     triggers = _HUB_TRIGGERS
+    cheap_names, cheap_callees = hub.ANY_RECEIVER, hub.QUALIFIED
     options = (
         Option("strict-pinning", bool, False,
                "Also report hub loaders whose repository argument the analysis cannot resolve (a "
@@ -317,6 +318,7 @@ class MutableHubRevision(PinningRule):
                "move; pin a 40-hex commit SHA")
     severity = "medium"
     triggers = tuple(("revision", *(w if isinstance(w, tuple) else (w,))) for w in _HUB_TRIGGERS)
+    cheap_names, cheap_callees = hub.ANY_RECEIVER, hub.QUALIFIED
     options = (MIN_SHA_LENGTH,)
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -212,6 +212,7 @@ UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 CA_VARIABLES = frozenset({"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"})
 ENVIRON = frozenset({"os.environ"})
+DEFAULT_CONTEXT = frozenset({"ssl._create_default_https_context"})
 _ENV_CALLS = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv"})
 
 
@@ -273,6 +274,10 @@ class TlsVerificationDisabled(TransportRule):
     # for the attribute assignments of visit_Assign
     triggers = ("check_hostname", "CERT_NONE", "CA_BUNDLE", "_create_unverified_context",
                 "_create_stdlib_context")
+    # visit_Assign: `x.check_hostname`/`x.verify_mode` on any object, `session.verify` of a
+    # requests session, ssl's default context, os.environ[...]
+    cheap_names = frozenset({"check_hostname", "verify_mode"})
+    cheap_callees = SESSIONS | DEFAULT_CONTEXT | ENVIRON
     rows = (
         Row(UNVERIFIED_CONTEXTS, message=context_message),
         Row(_ENV_CALLS, message=_ca_cleared, requires=("CA_BUNDLE",)),
@@ -307,7 +312,7 @@ class TlsVerificationDisabled(TransportRule):
                     self.report(node, "verify_mode = CERT_NONE accepts any certificate: the connection is "
                                       "not authenticated")
             elif attr == "_create_default_https_context":
-                if qualnames(target, scope) == {"ssl._create_default_https_context"} \
+                if qualnames(target, scope) == DEFAULT_CONTEXT \
                         and qualnames(value, scope) & UNVERIFIED_CONTEXTS:
                     self.report(node, "replacing ssl._create_default_https_context with an unverified "
                                       "context turns off certificate checks for every HTTPS request of "
@@ -395,6 +400,8 @@ class PlaintextHttpDownload(TransportRule):
         "requests", "urllib", "urlopen", "httpx", "aiohttp", "wget", "gdown", "download_url",
         "load_state_dict_from_url", "load_url", "get_file", "download_and_extract_archive", "pandas",
         "from openai", "import openai"))
+    # visit_Call: a fetch function, or a method of a session or client made in the file
+    cheap_callees = frozenset(FETCHES) | SESSIONS | HTTPX_CLIENTS | AIOHTTP_SESSIONS
 
     def visit_Call(self, node: cst.Call) -> None:
         if callee_terminal(self.ctx, node, _FETCH_TERMINALS) is None:
@@ -478,6 +485,8 @@ class UnsafeArchiveExtraction(Rule):
     UNPACK = frozenset({"shutil.unpack_archive"})
     #: TarFile methods (on objects made by TAR_MAKERS) and the unpack function, by terminal name
     TERMINALS = frozenset({"extractall", "extract", *(n.rsplit(".", 1)[1] for n in UNPACK)})
+    # visit_Call: shutil.unpack_archive, or a method of a tar object made in the file
+    cheap_callees = TAR_MAKERS | UNPACK
 
     def visit_Call(self, node: cst.Call) -> None:
         kind = callee_terminal(self.ctx, node, self.TERMINALS)
