@@ -365,7 +365,22 @@ def test_repositories_the_project_owns_are_its_own_code(tmp_path):
 def test_pinning_rules_leave_examples_alone_unless_asked(tmp_path):
     (tmp_path / "examples").mkdir()
     (tmp_path / "examples" / "demo.py").write_text(
-        "from transformers import AutoModel\nAutoModel.from_pretrained('openai-community/gpt2')\n")
+        "from huggingface_hub import snapshot_download\nsnapshot_download('openai-community/gpt2')\n")
     assert cli_json(".", cwd=tmp_path)["findings"] == []
     data = cli_json("--context", "example", ".", cwd=tmp_path)
     assert [(f["code"], f["severity"]) for f in data["findings"]] == [("MLS203", "low")]
+
+
+def test_data_downloads_are_reported_with_pin_data_downloads():
+    """checks/MLS203: the `# ok[pin-data-downloads]` lines are data-only downloads, clean by
+    default and reported once the option is on (hub ids resolved the same way)."""
+    from helpers import CHECKS, expected
+
+    path = CHECKS / "MLS203_unpinned_hub_download.py"
+    text = path.read_text(encoding="utf-8")
+    data_lines = {number for number, line in enumerate(text.splitlines(), 1)
+                  if "  # ok[pin-data-downloads]" in line}
+    assert len(data_lines) >= 20
+    settings = Settings(options={"pin-data-downloads": True})
+    found = {(f.line, f.code) for f in lint_source(text, str(path), settings).findings}
+    assert found == expected(path) | {(line, "MLS203") for line in data_lines}

@@ -306,6 +306,30 @@ def is_hub_id(text: str) -> bool:
     return not text.lower().endswith(_FILE_SUFFIXES)
 
 
+#: files that run code when used: Python modules and pickle-based weights and archives
+CODE_OR_PICKLE = (".py", ".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".nemo", ".pdparams",
+                  ".joblib", ".dill", ".h5", ".keras", ".zip", ".tar", ".gz", ".tgz")
+
+
+def brings_code(view: CallView, call: "HubCall") -> Optional[str]:
+    """Why a hub download can bring code or pickles, or None for a data-only download: a whole
+    repository snapshot (it holds whatever the owner pushes: modules, pickled weights) unless its
+    `allow_patterns` keep to data files, or one file whose name says it is code or a pickle."""
+    if call.kind == "snapshot_download":
+        patterns = view.value("allow_patterns")
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if isinstance(patterns, list) and patterns and all(
+                isinstance(p, str) and not p.lower().endswith(CODE_OR_PICKLE + ("*",)) for p in patterns):
+            return None
+        return "a whole-repository snapshot"
+    if call.kind == "hf_hub_download":
+        filename = view.value("filename", 1)
+        if isinstance(filename, str) and filename.lower().endswith(CODE_OR_PICKLE):
+            return f"{filename!r}, code or a pickle"
+    return None
+
+
 def owned_by_project(repo: str, project: dict) -> bool:
     """The repository belongs to the project being checked: its organisation is the project's
     own name (`gradio/frontend` in gradio, `vllm-project/...` in vllm). The project trusts its

@@ -285,9 +285,14 @@ class UnpinnedHubDownload(PinningRule):
     cheap_names, cheap_callees = hub.ANY_RECEIVER, hub.QUALIFIED
     options = (
         Option("strict-pinning", bool, False,
-               "Also report hub loaders whose repository argument the analysis cannot resolve (a "
-               "parameter, an attribute, a call result). Off by default: such a value is as often a "
-               "local directory."),
+               "Report every unpinned hub download: also those whose repository argument the "
+               "analysis cannot resolve (a parameter, an attribute, a call result; as often a local "
+               "directory) and data-only ones (implies pin-data-downloads)."),
+        Option("pin-data-downloads", bool, False,
+               "Also report unpinned downloads of data only (from_pretrained weights and tokenizers, "
+               "datasets, pipelines, single data files). Off by default: a swapped data file breaks "
+               "reproducibility but runs no code; code, pickles and whole-repository snapshots are "
+               "always reported."),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -303,8 +308,12 @@ class UnpinnedHubDownload(PinningRule):
         if hub.local_only(view):
             return
         kind, repo = hub.classify(call)
+        why = hub.brings_code(view, call)
+        if why is None and not (self.option("pin-data-downloads") or self.option("strict-pinning")):
+            return  # data only: reproducibility rather than code execution
         if kind == hub.HUB and not _own(repo, self):
-            self.report(node, self.message.format(label=call.label, repo=repo))
+            message = self.message.format(label=call.label, repo=repo)
+            self.report(node, message if why is None else f"{message} ({why})")
         elif kind == hub.UNRESOLVED and self.option("strict-pinning"):
             self.report(node, f"{call.label}() without revision=: the repository comes from a value "
                               f"the analysis cannot resolve, so it may be a hub download of whatever the "
