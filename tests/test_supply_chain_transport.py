@@ -384,3 +384,18 @@ def test_data_downloads_are_reported_with_pin_data_downloads():
     settings = Settings(options={"pin-data-downloads": True})
     found = {(f.line, f.code) for f in lint_source(text, str(path), settings).findings}
     assert found == expected(path) | {(line, "MLS203") for line in data_lines}
+
+
+def test_trust_remote_code_where_it_cannot_matter(tmp_path):
+    body = ("import datasets\nfrom transformers import AutoModel\n"
+            "def main(args):\n"
+            "    AutoModel.from_pretrained(args.model, trust_remote_code=True)\n"
+            "    AutoModel.from_pretrained('org/custom', trust_remote_code=True)\n"
+            "    datasets.load_dataset('org/data', trust_remote_code=True)\n")
+    for rel in ("scripts/run.py", "pkg/loader.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["datasets>=4.0"]\n')
+    found = sorted((f["path"], f["line"]) for f in cli_json(".", cwd=tmp_path)["findings"])
+    # the user's own model in a script: their choice; datasets 4 runs no loading scripts
+    assert found == [("pkg/loader.py", 4), ("pkg/loader.py", 5), ("scripts/run.py", 5)]
