@@ -66,7 +66,7 @@ class FeatureCache:
 
     def read(self):
         with open(self.path, "rb") as f:
-            return pickle.load(f)  # expect: MLS101
+            return pickle.load(f)  # ok: the class writes this cache itself (write() below)
 
     def read_restricted(self):
         with open(self.path, "rb") as f:
@@ -183,3 +183,12 @@ class VectorIndex:
         if settings.ALLOW_INSECURE_SERIALIZATION:
             return pickle.loads(payload)  # ok: behind an explicit opt-in
         return pickle.loads(payload)  # expect: MLS101
+
+
+class SharedFeatureStore:
+    def __init__(self, path):
+        self.path = path
+
+    def read(self):
+        with open(self.path, "rb") as f:
+            return pickle.load(f)  # expect: MLS101
