@@ -30,7 +30,7 @@ class FileContext:
     def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any) -> None:
         if self.expecting_error:
             return  # a test that expects this call to fail is not using it
-        if rule.honours_opt_in and opted_in(node, self.scope.node):
+        if rule.honours_opt_in and opted_in(node, self.scope):
             return  # behind an explicit opt-in: the finding belongs where the caller opts in
         self.reports.append((rule, node, message, severity, fix))
 
