@@ -399,3 +399,24 @@ def test_trust_remote_code_where_it_cannot_matter(tmp_path):
     found = sorted((f["path"], f["line"]) for f in cli_json(".", cwd=tmp_path)["findings"])
     # the user's own model in a script: their choice; datasets 4 runs no loading scripts
     assert found == [("pkg/loader.py", 4), ("pkg/loader.py", 5), ("scripts/run.py", 5)]
+
+
+def test_sample_images_over_http_in_examples_are_not_downloads_of_note(tmp_path):
+    body = ("import requests\nfrom PIL import Image\n"
+            "img = Image.open(requests.get('http://images.cocodataset.org/val2017/000000039769.jpg', "
+            "stream=True).raw)\n"
+            "weights = requests.get('http://example.org/models/resnet50.pth')\n")
+    for rel in ("examples/vision.py", "pkg/vision.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body)
+    findings = cli_json(".", cwd=tmp_path)["findings"]
+    found = sorted((f["path"], f["line"]) for f in findings if f["code"] == "MLS303")
+    assert found == [("examples/vision.py", 4), ("pkg/vision.py", 3), ("pkg/vision.py", 4)]
+
+
+def test_pyyaml_floor_makes_full_loader_and_no_loader_safe(tmp_path):
+    (tmp_path / "m.py").write_text("import yaml\nyaml.full_load(s)\nyaml.load(s)\n"
+                                   "yaml.load(s, Loader=yaml.FullLoader)\nyaml.unsafe_load(s)\n")
+    assert [f["line"] for f in cli_json("m.py", cwd=tmp_path)["findings"]] == [2, 3, 4, 5]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["PyYAML>=6.0"]\n')
+    assert [f["line"] for f in cli_json("m.py", cwd=tmp_path)["findings"]] == [5]
