@@ -116,3 +116,9 @@ def load_python_model(path, check_code_execution_allowed):
     check_code_execution_allowed("a pickled python_model")
     with open(path, "rb") as f:
         return cloudpickle.load(f)  # ok: the check above raises without the opt-in
+
+
+def load_paddle_checkpoint(path):
+    import paddle
+
+    return paddle.load(path)  # expect: MLS106

@@ -470,6 +470,7 @@ _REGEX = re.compile(r"\\[dwsbDWSB]|\[[^\]]{1,40}\][*+?{]|\(\?[:=!<P]|\{\d+(?:,\d
 # names (`ClientSecretCredential`, `masterKey`), `__sentinel__` and `_private_name` identifiers, import paths
 # (`._internal.cloud.api_token:ApiToken`)
 _NAMELIKE = re.compile(r"^(?:[A-Z][a-z0-9]*(?:-[A-Z][A-Za-z0-9]*)+|[A-Z][a-z]+|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+"
+                       r"|[A-Z]{2,6}(?:[A-Z][a-z]+)+"
                        r"|_+[a-z0-9]+(?:_+[a-z0-9]+)*_*|\.?[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
 #: publishable by design: shipped to browsers and apps (PostHog project keys, Stripe publishable
 #: keys, Mapbox public tokens)

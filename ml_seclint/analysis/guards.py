@@ -20,19 +20,62 @@ caller is not seen.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Iterator, Optional
 
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
+from ml_seclint.analysis.scopes import Scope
 
 #: names of switches that turn the dangerous thing on, and of switches that keep it safe
 OPT_IN = re.compile(r"allow|dangerous|insecure|unsafe|trust|opt_?in|code_exec|code_load|pickle_loading", re.I)
 SAFETY = re.compile(r"safe_mode|verify|ssl", re.I)
 
 
-def opted_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
-    """The code of the opt-in guarding `node` inside `root` (a function or module), or None."""
+def opted_in(node: cst.CSTNode, scope: Scope) -> Optional[str]:
+    """The code of the opt-in guarding `node`, which is in `scope`, or None: a guard in the
+    function itself, in the `__init__` of its class (a constructor that refuses without the
+    opt-in), or around every call of a private function of the module (`_load(...)` called only
+    behind `if not allow_x: raise`)."""
+    root = scope.node
+    found = _guard_in(node, root)
+    if found is not None or not isinstance(root, cst.FunctionDef):
+        return found
+    parent = scope.parent
+    if parent is not None and isinstance(parent.node, cst.ClassDef):
+        init = next((s for s in _body(parent.node) if isinstance(s, cst.FunctionDef)
+                     and s.name.value == "__init__"), None)
+        if init is not None and root is not init:
+            values = _assigned_values(init)
+            for stmt in _body(init):
+                if isinstance(stmt, cst.If) and _refuses(stmt, values):
+                    return f"{_code(stmt.test)} in __init__"
+        return None
+    name = root.name.value
+    if parent is not None and parent.kind == "module" and name.startswith("_"):
+        calls = list(_calls_of(parent.node, name))
+        if calls and all(_guard_in(call, function) for call, function in calls):
+            return f"every call of {name}() is behind an opt-in"
+    return None
+
+
+def _body(node: cst.CSTNode) -> list[cst.CSTNode]:
+    body = getattr(node, "body", None)
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _calls_of(module: cst.CSTNode, name: str) -> Iterator[tuple[cst.Call, cst.CSTNode]]:
+    """Calls of the plain name `name` in the module, each with the function (or module) holding it."""
+    pending: list[tuple[cst.CSTNode, cst.CSTNode]] = [(module, module)]
+    while pending:
+        node, function = pending.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            yield node, function
+        inner = node if isinstance(node, cst.FunctionDef) else function
+        pending.extend((child, inner) for child in node.children)
+
+
+def _guard_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
     path = _path(root, node)
     if not path:
         return None

@@ -39,6 +39,8 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "max-file-size": (int, "files larger than this many bytes are skipped with an MLS000 (default: "
                            "1048576, 1 MiB; a notebook may be 20 times larger, since its images "
                            "are not read)"),
+    "cache-dir": (str, "directory of the CLI's result cache, relative to this pyproject.toml "
+                       "(default: .ml_seclint_cache beside it)"),
     "docs-url": (str, "where the team hosts the rule pages: a base URL (`<base>/MLS102.md`) or a "
                       "template with {code}; SARIF helpUri and report links use it"),
     "sarif-category": (str, "SARIF automationDetails.id category, for several analyses of one "
@@ -93,6 +95,10 @@ class Settings:
                     return False
         # like flake8 and ruff, the longer (more specific) prefix wins
         return selected >= 0 and selected > ignored
+
+    def ignored_by(self, path: str, pattern: str) -> bool:
+        """The per-file-ignores `pattern` applies to `path`."""
+        return _glob_match(self.relpath(path), pattern)
 
     def rules_for(self, path: Optional[str] = None) -> list:
         return [rule for code, rule in sorted(RULES.items()) if self.code_enabled(code, path)]

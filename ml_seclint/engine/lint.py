@@ -1,6 +1,7 @@
 """The one engine behind the flake8 plugin and the CLI.
 
-prefilter -> guard (size, Python's parser, nesting) -> parse once (libcst) -> one batched
+text prefilter -> guard (size, Python's parser, nesting: engine/guard.py) -> cheap stage (the
+rules' names in Python's own `ast`, engine/prescreen.py) -> parse once (libcst) -> one batched
 traversal of every enabled rule -> positions (only for files with findings).
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ml_seclint.engine.code_context import file_context, rules_for_context, sele
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.prescreen import screen
 from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
@@ -33,6 +35,12 @@ class FileResult:
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
+    stage: str = ""  # how far the file got: one of STAGES
+
+
+#: the stage a file stopped at: no rule's text triggers; no rule's names in its `ast`; parsed by libcst
+TEXT, NAMES, LIBCST = "text", "names", "libcst"
+STAGES = (TEXT, NAMES, LIBCST)
 
 
 def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:
@@ -59,35 +67,37 @@ def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[t
 
 def lint_source(source: Union[str, bytes], path: str, settings: Settings,
                 rules: Optional[Sequence[type[Rule]]] = None, *,
-                check_syntax: bool = False, tree: Optional[ast.AST] = None) -> FileResult:
+                check_syntax: bool = False, tree: Optional[ast.AST] = None,
+                prescreen: bool = True) -> FileResult:
     """Lint one module. `rules` defaults to those the settings enable for `path`.
 
     Never raises for bad input: a file libcst cannot parse, one too large or nested too deeply
     for it (engine/guard.py), or a rule that crashes, becomes an MLS000 finding and every other
     finding is kept. `check_syntax` also reports what the running Python rejects, in files no
     rule applies to as well (the CLI; flake8 does this itself and reports E999). `tree` is
-    Python's syntax tree of the source when the caller has one (flake8 does). Runs with a large
+    Python's syntax tree of the source when the caller has one (flake8 does). `prescreen=False`
+    skips the cheap stage (only to compare the findings with and without it). Runs with a large
     stack (engine/deepstack.py). Raises guard.NeedsIsolation for a file Python rejects while
     `guard.isolation()` is on.
     """
-    return deepstack.call(_lint_in_context, source, path, settings, rules, check_syntax, tree)
+    return deepstack.call(_lint_in_context, source, path, settings, rules, check_syntax, tree, prescreen)
 
 
 def _lint_in_context(source: Union[str, bytes], path: str, settings: Settings,
                      rules: Optional[Sequence[type[Rule]]], check_syntax: bool,
-                     tree: Optional[ast.AST]) -> FileResult:
+                     tree: Optional[ast.AST], prescreen: bool) -> FileResult:
     context = file_context(path, settings)
     if not selected(context, settings):
         return FileResult(path)  # vendored code, unless asked for, and contexts left out by the user
     rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
-    result = _lint(source, path, settings, rules, check_syntax, tree)
+    result = _lint(source, path, settings, rules, check_syntax, tree, prescreen)
     apply_context(result.findings, context, RULES)
     return result
 
 
 def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Sequence[type[Rule]],
-          check_syntax: bool, tree: Optional[ast.AST]) -> FileResult:
-    result = FileResult(path)
+          check_syntax: bool, tree: Optional[ast.AST], prescreen: bool) -> FileResult:
+    result = FileResult(path, stage=TEXT)
     limit = guard.max_file_size(settings)
     if len(source) > limit:
         result.findings.append(error_finding(path, guard.too_large(len(source), limit)))
@@ -95,7 +105,13 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
     rules = active_rules(source, rules)
     if not rules and not check_syntax:
         return result
-    vetting = guard.vet(source, path, tree, measure=bool(rules))
+    vetting = guard.vet(source, path, tree, measure=False)
+    if rules and vetting.tree is not None:
+        if prescreen:
+            rules = screen(vetting.tree, rules)
+            result.stage = NAMES
+        if rules:  # libcst will see it: measure the nesting on the same tree
+            vetting = guard.vet(source, path, vetting.tree)
     if vetting.refusal is not None:
         line, column, reason = vetting.refusal
         result.findings.append(error_finding(path, reason, line, column))
@@ -105,6 +121,8 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
         return result  # valid Python that no rule can match
     if python_error is not None and guard.isolating():
         raise guard.NeedsIsolation(path)
+    tree = vetting.tree = None  # not kept alive while libcst builds its tree
+    result.stage = LIBCST
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:

@@ -18,6 +18,7 @@ class CheckResult:
     lines: int = 0
     fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
     diff: str = ""  # unified diff of the fixes (with --fix and --diff)
+    stage: str = ""  # where the file stopped (engine/lint.py STAGES) or "cache" (ML_SECLINT_STATS)
     source: Optional[str] = None  # the checked text, when it was not a file (standard input)
 
 

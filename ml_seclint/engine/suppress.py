@@ -21,6 +21,8 @@ import tokenize
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from ml_seclint.secrets_table import scrub
+
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEP = re.compile(r"[,\s]+")
@@ -43,8 +45,9 @@ _REASON_EDGE = " \t-\u2013\u2014:;,.=()"
 
 
 def _reason(rest: str) -> str:
+    """The reason after the codes; a provider key in it is redacted (it is printed)."""
     reason = rest.strip(_REASON_EDGE)
-    return reason if re.search(r"\w", reason) else ""
+    return scrub(reason) if re.search(r"\w", reason) else ""
 
 
 def _codes(listed: Optional[str]) -> list[str]:

@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
                             + ", ".join(CONTEXTS))
     check.add_argument("--no-notebooks", action="store_true",
                        help="do not check Jupyter notebooks (.ipynb) found in directories")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the result cache (also ML_SECLINT_NO_CACHE=1)")
+    check.add_argument("--cache-dir", metavar="DIR",
+                       help="result cache directory (default: cache-dir in [tool.ml-seclint], "
+                            "ML_SECLINT_CACHE_DIR, else .ml_seclint_cache in the project root)")
 
     rules = sub.add_parser("rules", help="list the rules with their guideline sections")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -186,7 +191,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ml_seclint.engine.config import ConfigError
-    from ml_seclint.frontends.runner import Progress, run
+    from ml_seclint.frontends.cache import ENV_OFF as ENV_NO_CACHE, Cache
+    from ml_seclint.frontends.runner import Progress, run, stage_counts
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -217,11 +223,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     if changed is not None:
         tasks = [t for t in tasks if _real(t.path) in changed and changed[_real(t.path)] != set()]
     edits = args.format in ("sarif", "rdjson")  # text edits of the fixes, computed in the workers
+    cache = None if fixing or edits or args.no_cache or os.environ.get(ENV_NO_CACHE, "") not in ("", "0") \
+        else Cache(args.cache_dir)
     for task in tasks:
         task.fix, task.unsafe_fixes, task.diff, task.edits = fixing, args.unsafe_fixes, args.diff, edits
+        task.cache = cache
     progress = Progress()
-    results = run(tasks, args.jobs, progress)
+    stream = _streaming(args, fixing, changed)
+    results = run(tasks, args.jobs, progress, on_result=stream(progress) if stream else None)
     progress.finish()
+    if os.environ.get("ML_SECLINT_STATS"):
+        print(stage_counts(results), file=sys.stderr)
     if args.diff:
         return _print_diff(results, args)
     findings = [f for r in results for f in r.findings]
@@ -237,10 +249,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = tasks[0].settings if tasks else None
     report = build_report(args, results, shown, suppressed + accepted, baseline_path, settings)
     report.hidden = len(findings) - len(shown)
-    _write(render_report(report, args), args.output)
+    if stream:  # the findings are out already
+        from ml_seclint.output.text import render_summary
+
+        _write(render_summary(report, _text_options(args)), None)
+    else:
+        _write(render_report(report, args), args.output)
     failing = SEVERITIES[SEVERITIES.index(args.fail_on):]
     fails = any(f.severity in failing or f.severity not in SEVERITIES for f in shown)
     return EXIT_FINDINGS if fails and not args.exit_zero else EXIT_CLEAN
+
+
+def _streaming(args: argparse.Namespace, fixing: bool, changed: Optional[dict]):
+    """On a terminal, the text formats print each file's findings as soon as the file is done (in
+    the same order as at the end); pipes, files, the machine formats and runs whose findings are
+    filtered afterwards (baseline, --since) get the whole report at once. Returns a factory of the
+    per-result printer, or None."""
+    if args.format not in TEXT_STYLES or args.output or fixing or changed is not None or args.baseline \
+            or args.write_baseline or args.statistics or not sys.stdout.isatty():
+        return None
+    from ml_seclint.output.source import SourceFiles
+    from ml_seclint.output.text import render_findings
+
+    options, files = _text_options(args), SourceFiles(os.getcwd())
+
+    def printer(progress):
+        def show(result) -> None:
+            shown = [f for f in result.findings if _displayed(f, args)]
+            if shown:
+                progress.clear()
+                sys.stdout.write(render_findings(shown, options, files, result.suppressed))
+                sys.stdout.flush()
+        return show
+    return printer
 
 
 def _displayed(finding, args: argparse.Namespace) -> bool:
@@ -269,7 +310,6 @@ def build_report(args: argparse.Namespace, results: list, findings: list, suppre
 
 def render_report(report, args: argparse.Namespace) -> str:
     from ml_seclint.output import formats
-    from ml_seclint.output.style import use_colour
 
     if args.statistics:
         from ml_seclint.output.statistics import render_json, render_text, statistics
@@ -278,12 +318,19 @@ def render_report(report, args: argparse.Namespace) -> str:
         return render_json(rows) if args.format == "json" else render_text(rows)
     if args.format not in TEXT_STYLES:
         return formats()[args.format](report)
-    from ml_seclint.output.text import TextOptions, render
+    from ml_seclint.output.text import render
+
+    return render(report, _text_options(args))
+
+
+def _text_options(args: argparse.Namespace):
+    from ml_seclint.output.style import use_colour
+    from ml_seclint.output.text import TextOptions
 
     terminal = args.output is None and sys.stdout.isatty()
     style = args.format if args.format != "text" else ("full" if terminal else "concise")
     colour = args.output is None and use_colour(sys.stdout)
-    return render(report, TextOptions(style=style, colour=colour, quiet=args.quiet))
+    return TextOptions(style=style, colour=colour, quiet=args.quiet)
 
 
 def _print_diff(results: list, args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ class Flake8Plugin:
     disable_noqa = False
 
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
-        self.tree = tree  # flake8's parse of `lines`: the engine's guard measures it, no reparse
+        self.tree = tree  # flake8's own parse: the engine's cheap stage walks it, no second parse
         self.lines = lines
         self.filename = filename
 
@@ -40,6 +40,13 @@ class Flake8Plugin:
     def parse_options(cls, options: Any) -> None:
         cls.config_path = getattr(options, "ml_seclint_config", None)
         cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
+        if _runs_in_parallel(options):
+            # flake8 forks its workers after this: importing the engine (libcst, the rules) once
+            # here spares each worker its own import. A single file imports it only if it needs it.
+            try:
+                import ml_seclint.engine.lint  # noqa: F401
+            except Exception:  # noqa: BLE001 - run() reports it per file as MLS000, never flake8
+                pass
 
     def run(self) -> Iterator[Result]:
         try:
@@ -79,3 +86,13 @@ class Flake8Plugin:
         nosec = settings.extra.get("honour-nosec") is True
         for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source, nosec):
             yield self._line(finding)
+
+
+def _runs_in_parallel(options: Any) -> bool:
+    """flake8 will check several files in worker processes: --jobs is not 1 and a directory or
+    more than one file was named."""
+    jobs = getattr(options, "jobs", None)
+    if jobs is None or (getattr(jobs, "n_jobs", 1) == 1 and not getattr(jobs, "is_auto", False)):
+        return False
+    names = list(getattr(options, "filenames", None) or ["."])
+    return len(names) > 1 or os.path.isdir(names[0])

@@ -1,11 +1,13 @@
-"""Running the engine over many files for the CLI: reading, noqa, worker processes, progress.
+"""Running the engine over many files for the CLI: reading, noqa, the result cache, worker
+processes, progress.
 
 No file can cost another file its results. Files are checked in this process, with the engine's
 guard (engine/guard.py) refusing what would crash libcst's native parser; a file the guard cannot
 vet (Python rejects it: a syntax error, or syntax newer than this Python) is checked in a child
 process instead. With --jobs N every file goes to N worker processes. Either way, a process that
 dies on a file (a segfault, killed for running out of memory) turns that file alone into an MLS000
-finding, and a new process takes over the remaining files.
+finding, and a new process takes over the remaining files. Cached results are read in this process
+before any file is checked.
 """
 from __future__ import annotations
 
@@ -14,18 +16,19 @@ import os
 import signal
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from ml_seclint.engine import deepstack, guard
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.finding import error_finding
-from ml_seclint.engine.lint import FileResult, lint_source
+from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.lint import STAGES, FileResult, lint_source
 from ml_seclint.engine.results import CheckResult, select_findings
 from ml_seclint.fix.fixes import detached
-from ml_seclint.inputs.sources import read_text
+from ml_seclint.frontends.cache import CACHED, Cache, cache_directory, prune
+from ml_seclint.inputs.sources import decode, read_bytes, read_text
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -42,6 +45,7 @@ class Task:
     source: Optional[str] = None  # the text itself (standard input) instead of reading `path`
     edits: bool = False  # compute each fix's text edits (SARIF fixes, rdjson suggestions)
     roots: tuple[str, ...] = ()  # real paths of the checked directories: --fix writes only inside
+    cache: Optional[Cache] = None  # the result cache (not with fix, edits or standard input)
 
 
 def check_file(task: Task) -> CheckResult:
@@ -62,6 +66,14 @@ def _check(task: Task) -> CheckResult:
         from ml_seclint.fix.fixer import check_and_fix
 
         return check_and_fix(task)
+    if _cacheable(task):
+        data, error = _read(task)
+        if data is None:  # unreadable, not a regular file, too large: reported, never cached
+            return CheckResult(task.path, [error] if error else [])
+        result, cache = _check_data(task, data), task.cache
+        cache.store(cache.key(data, task.path, task.settings, task.disable_noqa), result,  # type: ignore
+                    task.settings)
+        return result
     if task.path.endswith(".ipynb"):
         from ml_seclint.inputs.notebooks import check_notebook, check_notebook_data
 
@@ -70,6 +82,33 @@ def _check(task: Task) -> CheckResult:
         return check_notebook(task)
     text, error = (task.source, None) if task.source is not None \
         else read_text(task.path, guard.max_file_size(task.settings))
+    return _check_text(task, text, error)
+
+
+def _cacheable(task: Task) -> bool:
+    """Fixing, fix edits (their text is source) and standard input never use the cache."""
+    return task.cache is not None and not task.fix and not task.edits and task.source is None
+
+
+def _read(task: Task) -> tuple[Optional[bytes], Optional[Finding]]:
+    """The file's bytes within its size limit (regular files only: a FIFO would block)."""
+    if task.path.endswith(".ipynb"):
+        from ml_seclint.inputs.notebooks import read_notebook
+
+        return read_notebook(task.path, task.settings)
+    return read_bytes(task.path, guard.max_file_size(task.settings))
+
+
+def _check_data(task: Task, data: bytes) -> CheckResult:
+    """The check of the bytes the cache key was computed from."""
+    if task.path.endswith(".ipynb"):
+        from ml_seclint.inputs.notebooks import check_notebook_data
+
+        return check_notebook_data(data, task)
+    return _check_text(task, *decode(data, task.path))
+
+
+def _check_text(task: Task, text: Optional[str], error: Optional[Finding]) -> CheckResult:
     if text is None:
         return CheckResult(task.path, [error] if error else [])
     result: FileResult = lint_source(text, task.path, task.settings, check_syntax=True)
@@ -82,7 +121,8 @@ def _check(task: Task) -> CheckResult:
     for finding in (*findings, *suppressed):
         finding.node = None  # libcst nodes stay in the worker
         finding.fix = detached(finding.fix)
-    return _with_source(CheckResult(task.path, findings, suppressed, text.count("\n") + 1), task)
+    lines = text.count("\n") + 1
+    return _with_source(CheckResult(task.path, findings, suppressed, lines, stage=result.stage), task)
 
 
 def _with_source(result: CheckResult, task: Task) -> CheckResult:
@@ -90,42 +130,79 @@ def _with_source(result: CheckResult, task: Task) -> CheckResult:
     return result
 
 
-def run(tasks: list[Task], jobs: int,
-        progress: Optional[Callable[[int, int], None]] = None) -> list[CheckResult]:
-    """Results in the order of `tasks`."""
-    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
-        return _run_here(tasks, progress)
-    return _run_workers(tasks, jobs, progress)
+def cached_result(task: Task) -> Optional[CheckResult]:
+    """The task's result from the cache, or None."""
+    if not _cacheable(task):
+        return None
+    data = _read(task)[0]
+    if data is None:
+        return None
+    key = task.cache.key(data, task.path, task.settings, task.disable_noqa)  # type: ignore[union-attr]
+    return task.cache.load(key, task.path, task.settings)  # type: ignore[union-attr]
 
 
-def _run_here(tasks: list[Task], progress: Optional[Callable[[int, int], None]]) -> list[CheckResult]:
-    results: list[CheckResult] = []
+#: called with (position in the list of tasks, its result) as each file is done
+Done = Callable[[int, CheckResult], None]
+
+
+def run(tasks: list[Task], jobs: int, progress: Optional[Callable[[int, int], None]] = None,
+        on_result: Optional[Callable[[CheckResult], None]] = None) -> list[CheckResult]:
+    """Results in the order of `tasks`; `on_result` sees each one as soon as it and every result
+    before it are done. Cached results are read here; only the others are checked."""
+    total = len(tasks)
+    results: list[Optional[CheckResult]] = [cached_result(task) for task in tasks]
+    todo = [index for index, result in enumerate(results) if result is None]
+    finished, shown = total - len(todo), 0
+
+    def show_ready() -> None:
+        nonlocal shown
+        while shown < total and results[shown] is not None:
+            if on_result:
+                on_result(results[shown])  # type: ignore[arg-type]
+            shown += 1
+
+    def done(position: int, result: CheckResult) -> None:
+        nonlocal finished
+        results[todo[position]] = result
+        finished += 1
+        if progress:
+            progress(finished, total)
+        show_ready()
+
+    show_ready()
+    todo_tasks = [tasks[index] for index in todo]
+    if jobs <= 1 or len(todo_tasks) < PARALLEL_MIN_FILES:
+        _run_here(todo_tasks, done)
+    else:
+        _run_workers(todo_tasks, jobs, done)
+    if todo_tasks:
+        for directory in {cache_directory(t.settings, t.cache.override) for t in todo_tasks if t.cache}:
+            prune(directory)
+    return results  # type: ignore[return-value]
+
+
+def _run_here(tasks: list[Task], done: Done) -> None:
     child: Optional[_Worker] = None
     try:
-        for task in tasks:
+        for position, task in enumerate(tasks):
             try:
                 with guard.isolation():
                     result = check_file(task)
             except guard.NeedsIsolation:
                 child = child if child is not None and child.alive() else _Worker()
                 result = child.check(task)
-            results.append(result)
-            if progress:
-                progress(len(results), len(tasks))
+            done(position, result)
     finally:
         if child is not None:
             child.stop()
-    return results
 
 
-def _run_workers(tasks: list[Task], jobs: int,
-                 progress: Optional[Callable[[int, int], None]]) -> list[CheckResult]:
-    results: list[Optional[CheckResult]] = [None] * len(tasks)
+def _run_workers(tasks: list[Task], jobs: int, done: Done) -> None:
     queue = deque(range(len(tasks)))
     workers = [_Worker() for _ in range(min(jobs, len(tasks)))]
-    done = 0
+    remaining = len(tasks)
     try:
-        while done < len(tasks):
+        while remaining:
             for number, worker in enumerate(workers):
                 if queue and not worker.pending and not worker.alive():  # killed between files
                     worker.stop()
@@ -139,10 +216,8 @@ def _run_workers(tasks: list[Task], jobs: int,
                     continue
                 while worker.pending and (worker.conn.poll() or not worker.alive()):
                     index, result = worker.receive(tasks)
-                    results[index] = result
-                    done += 1
-                    if progress:
-                        progress(done, len(tasks))
+                    remaining -= 1
+                    done(index, result)
                     if not worker.alive():  # it died on `index`: the files after it go to another
                         queue.extendleft(reversed(worker.pending))
                         worker.pending.clear()
@@ -152,7 +227,6 @@ def _run_workers(tasks: list[Task], jobs: int,
     finally:
         for worker in workers:
             worker.stop()
-    return results  # type: ignore[return-value]
 
 
 #: files sent ahead to each worker, so that it does not wait for the parent between files
@@ -257,6 +331,18 @@ def _serve(conn: Any) -> None:
             conn.send((index, CheckResult(task.path, [error_finding(task.path, reason)])))
 
 
+def stage_counts(results: Iterable[CheckResult]) -> str:
+    """`ML_SECLINT_STATS=1`: how many files stopped at each stage of the engine, or came from the
+    cache (a debugging aid for the benchmark, not part of the normal output)."""
+    counts = Counter(result.stage for result in results)
+    names = {"text": "stopped by the text prefilter", "names": "by the cheap ast stage",
+             "libcst": "parsed by libcst", CACHED: "read from the cache"}
+    parts = [f"{counts.get(stage, 0)} {names[stage]}" for stage in (*STAGES, CACHED)]
+    other = sum(n for stage, n in counts.items() if stage not in names)
+    return (f"ml-seclint stats: {sum(counts.values())} files: {', '.join(parts)}"
+            + (f", {other} other (notebooks, unreadable)" if other else ""))
+
+
 class Progress:
     """`files done / total` on stderr, only on a terminal and only after a couple of seconds."""
 
@@ -279,7 +365,12 @@ class Progress:
         self.stream.write(f"\rml-seclint: {done}/{total} files")
         self.stream.flush()
 
-    def finish(self) -> None:
+    def clear(self) -> None:
+        """Erase the progress line (before other output on the same terminal)."""
         if self.shown:
             self.stream.write("\r\033[K")
             self.stream.flush()
+            self.shown = False
+
+    def finish(self) -> None:
+        self.clear()
