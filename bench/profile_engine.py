@@ -26,16 +26,17 @@ HERE = Path(__file__).resolve().parent
 
 # (stage, file suffix, function name): cumulative time of these functions
 STAGES = (
-    ("prefilter (trigger words)", "ml_seclint/engine.py", "active_rules"),
+    ("prefilter (trigger words)", "ml_seclint/engine/lint.py", "active_rules"),
+    ("guard: ast.parse and nesting", "ml_seclint/engine/guard.py", "vet"),
+    ("cheap stage: walk and compare", "ml_seclint/engine/prescreen.py", "screen"),
     ("parse (libcst)", "libcst/_parser/entrypoints.py", "parse_module"),
-    ("compile check (ast.parse)", "ml_seclint/engine.py", "_compile_check"),
-    ("scope/context set-up", "ml_seclint/context.py", "__init__"),
-    ("traversal (walk, incl. rules)", "ml_seclint/traverse.py", "walk"),
+    ("scope/context set-up", "ml_seclint/engine/context.py", "__init__"),
+    ("traversal (walk, incl. rules)", "ml_seclint/engine/traverse.py", "walk"),
     ("  resolution: call_view", "ml_seclint/analysis/resolve.py", "call_view"),
     ("  resolution: qualnames", "ml_seclint/analysis/resolve.py", "qualnames"),
     ("  resolution: literal", "ml_seclint/analysis/resolve.py", "literal"),
-    ("positions (_locate)", "ml_seclint/engine.py", "_locate"),
-    ("noqa", "ml_seclint/suppress.py", "apply_noqa"),
+    ("positions (_locate)", "ml_seclint/engine/lint.py", "_locate"),
+    ("noqa", "ml_seclint/engine/suppress.py", "apply_noqa"),
 )
 
 OWNERS = (
@@ -45,11 +46,12 @@ OWNERS = (
     ("libcst positions/codegen", lambda f, n: "libcst/metadata" in f or "codegen" in n
      or "_codegen" in n),
     ("libcst nodes (validation, visit machinery)", lambda f, n: "libcst/" in f),
-    ("ml-seclint walker", lambda f, n: "ml_seclint/traverse.py" in f),
+    ("ml-seclint walker", lambda f, n: "ml_seclint/engine/traverse.py" in f),
+    ("ml-seclint cheap stage (walk of the ast)", lambda f, n: "ml_seclint/engine/prescreen.py" in f),
     ("ml-seclint analysis (resolution, scopes)", lambda f, n: "ml_seclint/analysis" in f),
     ("ml-seclint rules", lambda f, n: "ml_seclint/rules" in f),
     ("ml-seclint engine/context/prefilter", lambda f, n: "ml_seclint/" in f),
-    ("ast / compile", lambda f, n: f.endswith("/ast.py") or n in ("<built-in method builtins.compile>",)),
+    ("ast.parse (C)", lambda f, n: f.endswith("/ast.py") or n in ("<built-in method builtins.compile>",)),
     ("other", lambda f, n: True),
 )
 
@@ -64,8 +66,9 @@ class stage_timers:
 
         self.targets = [
             ("prefilter", engine, "active_rules"),
+            ("cheap stage: ast.parse", engine, "parse"),
+            ("cheap stage: walk and compare", engine, "screen"),
             ("parse (libcst)", libcst, "parse_module"),
-            ("compile check (ast.parse)", engine, "_compile_check"),
             ("traversal (walk, incl. rules)", engine, "walk"),
             ("positions (_locate)", engine, "_locate"),
         ]

@@ -66,7 +66,7 @@ class FeatureCache:
 
     def read(self):
         with open(self.path, "rb") as f:
-            return pickle.load(f)  # expect: MLS101
+            return pickle.load(f)  # ok: the class writes this cache itself (write() below)
 
     def read_restricted(self):
         with open(self.path, "rb") as f:
@@ -183,3 +183,41 @@ class VectorIndex:
         if settings.ALLOW_INSECURE_SERIALIZATION:
             return pickle.loads(payload)  # ok: behind an explicit opt-in
         return pickle.loads(payload)  # expect: MLS101
+
+
+class SharedFeatureStore:
+    def __init__(self, path):
+        self.path = path
+
+    def read(self):
+        with open(self.path, "rb") as f:
+            return pickle.load(f)  # expect: MLS101
+
+
+class ArrayStore:
+    def __init__(self, uri, allow_dangerous_deserialization=False):
+        if not allow_dangerous_deserialization:
+            raise ValueError("metadata is pickled; pass allow_dangerous_deserialization=True")
+        self.uri = uri
+
+    def metadata(self, blob):
+        return pickle.loads(blob)  # ok: the constructor refuses without the opt-in
+
+
+def _load_pipeline(path):
+    with open(path, "rb") as f:
+        return pickle.load(f)  # ok: every caller opts in first
+
+
+def load_pipeline(path, allow_dangerous_deserialization=False):
+    if not allow_dangerous_deserialization:
+        raise ValueError("refusing to unpickle")
+    return _load_pipeline(path)
+
+
+def _decode(blob):
+    return pickle.loads(blob)  # expect: MLS101
+
+
+def decode_any(blob):
+    return _decode(blob)

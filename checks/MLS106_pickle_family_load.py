@@ -97,3 +97,28 @@ def other_library(payload):
     from mylib import dill, marshal
 
     return dill.loads(payload), marshal.loads(payload)  # ok: mylib's modules
+
+
+def load_logged_model(model_path, flavor):
+    import cloudpickle
+
+    allow_pickle = flavor.pickle_loading_allowed()
+    if model_path.endswith(".pkl") and not allow_pickle:
+        raise PermissionError("set MLFLOW_ALLOW_MODEL_CODE_EXECUTION=true to load pickled models")
+    if model_path.endswith(".pkl"):
+        with open(model_path, "rb") as f:
+            return cloudpickle.load(f)  # ok: only after the explicit opt-in above
+
+
+def load_python_model(path, check_code_execution_allowed):
+    import cloudpickle
+
+    check_code_execution_allowed("a pickled python_model")
+    with open(path, "rb") as f:
+        return cloudpickle.load(f)  # ok: the check above raises without the opt-in
+
+
+def load_paddle_checkpoint(path):
+    import paddle
+
+    return paddle.load(path)  # expect: MLS106

@@ -13,6 +13,8 @@ from langchain_community.vectorstores import FAISS as VectorIndex
 from langchain_openai import OpenAIEmbeddings
 
 INDEX_DIR = "./indexes/support-docs"
+EXPORT_DIR = "./exports/support-docs"
+CACHE_DIR = "./cache/faq-index"
 TRUST_INDEX = True
 FROM_ENV = os.environ.get("TRUST_INDEX") == "1"
 INDEX_KWARGS = {"index_name": "docs", "allow_dangerous_deserialization": True}
@@ -56,7 +58,7 @@ def build_retriever_safely(embeddings, flag):
     store = FAISS.load_local(INDEX_DIR, embeddings, **SAFE_INDEX_KWARGS)  # ok
     store = FAISS.load_local(INDEX_DIR, embeddings, allow_dangerous_deserialization=flag)  # ok: unresolvable
     store = FAISS.load_local(INDEX_DIR, embeddings, allow_dangerous_deserialization=FROM_ENV)  # ok: not a literal
-    store.save_local(INDEX_DIR)  # ok: writing
+    store.save_local(EXPORT_DIR)  # ok: writing
     settings = {"allow_dangerous_deserialization": True}  # ok: not passed to a call
     return store, settings
 
@@ -70,3 +72,11 @@ def test_index_round_trip(tmp_path, docs):
 def rebuild(index, folder):
     index.save_local(folder)
     return FAISS.load_local(folder, OpenAIEmbeddings(), allow_dangerous_deserialization=True)  # ok: just written
+
+
+class FaqIndexCache:
+    def build(self, docs):
+        FAISS.from_documents(docs, OpenAIEmbeddings()).save_local(CACHE_DIR)
+
+    def get(self):
+        return FAISS.load_local(CACHE_DIR, OpenAIEmbeddings(), allow_dangerous_deserialization=True)  # ok: own cache

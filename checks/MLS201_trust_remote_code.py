@@ -98,3 +98,17 @@ def test_loader_forwards_the_flag(model_id):
     fake_loader(model_id, trust_remote_code=True)  # ok: a mock loads nothing
     fake_loader.assert_called_once_with(model_id, trust_remote_code=True)  # ok: a mock assertion
     expected = mock.call(model_id, trust_remote_code=True)  # ok: a mock call record
+
+
+def merge_adapter(base, adapter_dir):
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(base, adapter_dir, trust_remote_code=True)  # ok: inert for PEFT
+
+
+def custom_head(local_dir):
+    from transformers.dynamic_module_utils import get_class_from_dynamic_module
+
+    head = get_class_from_dynamic_module("modeling_glm.GLMHead", "THUDM/glm-4-9b")  # expect: MLS201
+    mine = get_class_from_dynamic_module("modeling_x.Head", local_dir)  # ok: unresolvable, not guessed
+    return head, mine

@@ -1,7 +1,9 @@
-"""MLS203 unpinned-hub-download: hub models and datasets fetched without revision=.
+"""MLS203 unpinned-hub-download: hub downloads that can bring code or pickles, fetched without
+revision=.
 
 Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
-look-alike that must not be.
+look-alike that must not be; `# ok[pin-data-downloads]` marks a data-only download, clean by
+default and reported with the pin-data-downloads option.
 """
 import os
 import tempfile
@@ -28,21 +30,21 @@ NO_REVISION = None
 
 
 def download():
-    model = AutoModel.from_pretrained("bert-base-uncased")  # expect: MLS203
-    tok = transformers.AutoTokenizer.from_pretrained(MODEL_ID)  # expect: MLS203
-    tok = AutoTokenizer.from_pretrained(MODEL_ID, revision=NO_REVISION)  # expect: MLS203
-    pipe = DiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", torch_dtype="auto")  # expect: MLS203
-    clf = pipeline("text-classification", model="distilbert/distilbert-base-uncased-finetuned-sst-2-english")  # expect: MLS203
-    clf = transformers.pipeline("sentiment-analysis", "cardiffnlp/twitter-roberta-base-sentiment")  # expect: MLS203
-    path = hf_hub_download(repo_id="TheBloke/Llama-2-7B-GGUF", filename="llama-2-7b.Q4_K_M.gguf")  # expect: MLS203
-    path = hf_hub_download("openai/clip-vit-base-patch32", "config.json")  # expect: MLS203
+    model = AutoModel.from_pretrained("bert-base-uncased")  # ok[pin-data-downloads]: data only
+    tok = transformers.AutoTokenizer.from_pretrained(MODEL_ID)  # ok[pin-data-downloads]: data only
+    tok = AutoTokenizer.from_pretrained(MODEL_ID, revision=NO_REVISION)  # ok[pin-data-downloads]: data only
+    pipe = DiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", torch_dtype="auto")  # ok[pin-data-downloads]: data only
+    clf = pipeline("text-classification", model="distilbert/distilbert-base-uncased-finetuned-sst-2-english")  # ok[pin-data-downloads]: data only
+    clf = transformers.pipeline("sentiment-analysis", "cardiffnlp/twitter-roberta-base-sentiment")  # ok[pin-data-downloads]: data only
+    path = hf_hub_download(repo_id="TheBloke/Llama-2-7B-GGUF", filename="llama-2-7b.Q4_K_M.gguf")  # ok[pin-data-downloads]: data only
+    path = hf_hub_download("openai/clip-vit-base-patch32", "config.json")  # ok[pin-data-downloads]: data only
     folder = fetch_repo(repo_id="stabilityai/sdxl-turbo")  # expect: MLS203
     folder = HfApi().snapshot_download("Qwen/Qwen2.5-0.5B")  # expect: MLS203
-    squad = load_dataset("squad")  # expect: MLS203
-    squad = datasets.load_dataset("rajpurkar/squad", split="train")  # expect: MLS203
-    encoder = SentenceTransformer("all-MiniLM-L6-v2")  # expect: MLS203
-    ranker = CrossEncoder("cross-encoder/ms-marco-MiniLM-L-6-v2")  # expect: MLS203
-    lora = PeftModel.from_pretrained(model, "tloen/alpaca-lora-7b")  # expect: MLS203
+    squad = load_dataset("squad")  # ok[pin-data-downloads]: data only
+    squad = datasets.load_dataset("rajpurkar/squad", split="train")  # ok[pin-data-downloads]: data only
+    encoder = SentenceTransformer("all-MiniLM-L6-v2")  # ok[pin-data-downloads]: data only
+    ranker = CrossEncoder("cross-encoder/ms-marco-MiniLM-L-6-v2")  # ok[pin-data-downloads]: data only
+    lora = PeftModel.from_pretrained(model, "tloen/alpaca-lora-7b")  # ok[pin-data-downloads]: data only
     return model, tok, pipe, clf, path, folder, squad, encoder, ranker, lora
 
 
@@ -87,13 +89,13 @@ def pick_model(large):
         name = "meta-llama/Llama-3.1-70B"
     else:
         name = "meta-llama/Llama-3.1-8B"
-    return AutoModel.from_pretrained(name)  # expect: MLS203
+    return AutoModel.from_pretrained(name)  # ok[pin-data-downloads]: data only
 
 
 def from_environment(args):
-    model = AutoModel.from_pretrained(os.getenv("MODEL_ID", "Qwen/Qwen2.5-7B-Instruct"))  # expect: MLS203
-    model = AutoModel.from_pretrained(args.model or "google/gemma-2-2b")  # expect: MLS203
-    model = AutoModel.from_pretrained(pretrained_model_name_or_path="microsoft/phi-2")  # expect: MLS203
+    model = AutoModel.from_pretrained(os.getenv("MODEL_ID", "Qwen/Qwen2.5-7B-Instruct"))  # ok[pin-data-downloads]: data only
+    model = AutoModel.from_pretrained(args.model or "google/gemma-2-2b")  # ok[pin-data-downloads]: data only
+    model = AutoModel.from_pretrained(pretrained_model_name_or_path="microsoft/phi-2")  # ok[pin-data-downloads]: data only
     model = AutoModel.from_pretrained(os.getenv("MODEL_DIR", "./models/local"))  # ok: a local default
     return model
 
@@ -106,17 +108,37 @@ class TokenizerTest:
         self.local = "./fixtures/tiny"
 
     def test_loads(self):
-        tok = AutoTokenizer.from_pretrained(self.checkpoint)  # expect: MLS203
-        tok = AutoTokenizer.from_pretrained(self.tiny)  # expect: MLS203
+        tok = AutoTokenizer.from_pretrained(self.checkpoint)  # ok[pin-data-downloads]: data only
+        tok = AutoTokenizer.from_pretrained(self.tiny)  # ok[pin-data-downloads]: data only
         tok = AutoTokenizer.from_pretrained(self.local)  # ok: a local fixture
         return tok
 
 
 @pytest.mark.parametrize("model_id", ["openai-community/gpt2", "distilbert/distilgpt2"])
 def test_generation(model_id):
-    return AutoModel.from_pretrained(model_id)  # expect: MLS203
+    return AutoModel.from_pretrained(model_id)  # ok[pin-data-downloads]: data only
 
 
 @pytest.mark.parametrize("model_id", ["openai-community/gpt2", "./local-model"])
 def test_mixed(model_id):
     return AutoModel.from_pretrained(model_id)  # ok: not every value is a hub id
+
+
+class SnapshotTest:
+    base = "mistralai/Mistral-7B-v0.1"
+
+    def setUp(self):
+        self.weights = "openai-community/gpt2"
+
+    def test_snapshots(self, tmp_path):
+        folder = fetch_repo(self.base)  # expect: MLS203
+        path = hf_hub_download(self.weights, "pytorch_model.bin")  # expect: MLS203
+        code = hf_hub_download("org/custom-model", filename="modeling_custom.py")  # expect: MLS203
+        cfg = hf_hub_download(self.weights, "config.json")  # ok[pin-data-downloads]: data only
+        safe = fetch_repo(self.base, allow_patterns=["*.json", "*.safetensors"])  # ok[pin-data-downloads]: data only
+        return folder, path, code, cfg, safe
+
+
+@pytest.mark.parametrize("repo", ["Qwen/Qwen2.5-0.5B", "google/gemma-2-2b"])
+def test_snapshot_each(repo):
+    return fetch_repo(repo_id=repo)  # expect: MLS203

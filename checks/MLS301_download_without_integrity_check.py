@@ -3,6 +3,7 @@
 Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
 look-alike that must not be.
 """
+import os
 import urllib.request
 from urllib.request import urlretrieve as fetch
 
@@ -101,3 +102,19 @@ def fetch_and_verify(url, target, expected):
     with open(target, "rb") as f:
         if hashlib.sha256(f.read()).hexdigest() != expected:
             raise ValueError(f"{target}: checksum mismatch")
+
+
+def _md5check(path, expected):
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.md5(f.read()).hexdigest() == expected
+
+
+def fetch_with_retries(url, target, md5sum):
+    import requests
+
+    while not (os.path.exists(target) and _md5check(target, md5sum)):
+        with requests.get(url, stream=True) as response, open(target, "wb") as f:  # ok: checked by _md5check
+            for chunk in response.iter_content(1 << 16):
+                f.write(chunk)

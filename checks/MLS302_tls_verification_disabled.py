@@ -97,3 +97,11 @@ def context_for(ssl_verify):
         ctx.check_hostname = False  # ok: honours an explicit opt-out
         ctx.verify_mode = ssl.CERT_NONE  # ok: honours an explicit opt-out
     return ctx
+
+
+def websocket_context(url, shared_ssl_context):
+    ssl_context = shared_ssl_context
+    if url.startswith("wss://") and ssl_context is False:  # the user's ssl_verify=False
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ssl_context.check_hostname = False  # ok: honours the configured opt-out
+    return ssl_context

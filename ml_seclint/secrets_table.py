@@ -57,7 +57,9 @@ def _compiled(pattern: str) -> "re.Pattern[str]":
 
 
 def _openai(prefix: str) -> str:
-    return rf"{prefix}[{URLSAFE}]{{20,}}T3BlbkFJ[{URLSAFE}]{{20,}}"
+    # each half is 74 or 58 characters in the keys OpenAI issues; bounded, so a long run of
+    # `sk-proj-` costs linear time, not quadratic
+    return rf"{prefix}[{URLSAFE}]{{20,100}}T3BlbkFJ[{URLSAFE}]{{20,100}}"
 
 
 FORMATS: tuple[KeyFormat, ...] = (
@@ -215,29 +217,36 @@ def may_hold_key(text: Union[str, bytes]) -> bool:
 # string literal or an UPPER_CASE constant (or an UPPER_CASE name followed by a string argument:
 # `setdefault("HF_TOKEN", "...")`), or a string passed first to a known SDK call. Candidates come
 # from str.find: a case-insensitive alternation regex would try every position of the file.
+# Every pattern here is linear in the text (tests/test_patterns.py): each identifier is looked at
+# once however many credential words it holds, no two repetitions can take the same characters,
+# and the annotation between `:` and `=` is at most 200 characters.
 _CREDENTIAL_WORDS = ("password", "passwd", "passphrase", "pwd", "secret", "credential", "key", "token",
                      "authorization", "bearer", "pat")
 _CREDENTIAL_TAIL = re.compile(r"""(?P<rest>\w*)["']?\]?
-    (?:[ \t]*:[ \t]*[\w.\[\],|\ \t]*?=|[ \t]*[:=!]=?|(?P<comma>["'][ \t]*,))
+    (?:[ \t]*:[\w.\[\],|\ \t]{0,200}?=|[ \t]*[:=!]=?|(?P<comma>["'][ \t]*,))
     [ \t]*(?:[rbuRBU]{0,2}["']|[A-Z][A-Z0-9_]{2,}\b)""", re.X)
+_WORD_END = re.compile(r"\w*")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _SDK_CALLS = ("login(", "Client(", "ClientV2(", "Github(", "Auth(")
 _SDK_TAIL = re.compile(r"""[ \t]*[rbuRBU]{0,2}["']""")
-_AUTH_TAIL = re.compile(r"""[^)\n]*?,[ \t]*[rbuRBU]{0,2}["']""")  # HTTPBasicAuth(user, "...")
+_AUTH_TAIL = re.compile(r"""[^)\n]{0,200}?,[ \t]*[rbuRBU]{0,2}["']""")  # HTTPBasicAuth(user, "...")
 _SDK_KEYWORDS = ("wandb", "clearml", "Github")  # SDKs whose credential keyword is `key=` / `login_or_token=`
 
 
 def may_hold_credential(text: Union[str, bytes]) -> bool:
     if isinstance(text, bytes):
         text = text.decode("latin-1")
-    lower = text.lower()
+    lower = text.translate(_ASCII_LOWER)  # str.lower() can change lengths, so offsets
     for word in _CREDENTIAL_WORDS:
         start = lower.find(word)
         while start != -1:
             end = start + len(word)
+            word_end = _WORD_END.match(text, end).end()  # type: ignore[union-attr]
             match = _CREDENTIAL_TAIL.match(text, end)
             if match is not None:
                 begin = start
-                while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "_-"):
+                while begin > 0 and text[begin - 1] in _NAME_CHARS:
                     begin -= 1
                 name = text[begin:match.end("rest")]
                 upper = name.isupper()
@@ -245,7 +254,8 @@ def may_hold_credential(text: Union[str, bytes]) -> bool:
                         credential_name(name) or (upper and credential_name(name, environment=True))
                         or (name in ("key", "login_or_token") and any(k in text for k in _SDK_KEYWORDS))):
                     return True
-            start = lower.find(word, end)
+            # another occurrence in the same identifier has the same name and tail
+            start = lower.find(word, word_end)
     for call in _SDK_CALLS:
         start = text.find(call)
         while start != -1:
@@ -284,26 +294,59 @@ def redact(value: Union[str, bytes]) -> str:
     return f"{value[:shown]}…({len(value)} chars)"
 
 
+# Credential-shaped values that need no rule to be recognised: the password of a URL
+# (`https://user:PASSWORD@host`), a credential-named URL or form parameter (`?token=...`), and an
+# authorization header value (`Bearer ...`). Bounded repetitions: linear in the text.
+_URL_PASSWORD = re.compile(r"(?<=://)[^\s/@:'\"]{0,256}:(?P<value>[^\s/@'\"]{1,256})@")
+_PARAMETER = re.compile(r"[?&;](?P<name>[A-Za-z][A-Za-z0-9_.-]{0,63})=(?P<value>[^\s&#'\"]{1,512})")
+_AUTHORIZATION = re.compile(r"\b(?:Bearer|Basic|Token|token|bearer)[ \t]+"
+                            r"(?P<value>[A-Za-z0-9._~+/=-]{8,512})")
+
+
+def credential_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each URL password, credential-named URL parameter value and authorization
+    value in `text`: credential-shaped values that need no rule to be recognised."""
+    spans = []
+    if "://" in text:
+        spans += [m.span("value") for m in _URL_PASSWORD.finditer(text)]
+    if "=" in text:
+        spans += [m.span("value") for m in _PARAMETER.finditer(text)
+                  if len(m.group("value")) >= 8 and credential_name(m.group("name"), environment=True)]
+    if "earer" in text or "asic" in text or "oken" in text:
+        spans += [m.span("value") for m in _AUTHORIZATION.finditer(text)]
+    return spans
+
+
 def scrub(text: str) -> str:
-    """`text` with every provider key replaced by its redacted form (for error messages)."""
-    if not text or not has_keyword(text):
+    """`text` with every provider key, URL password, credential-named URL parameter and
+    authorization header value replaced by its redacted form (for messages and diffs: a secret
+    is never shown in full, whichever rules ran)."""
+    if not text:
+        return text
+    spans = [(m.start, m.end) for m in find_keys(text)] if has_keyword(text) else []
+    spans += credential_spans(text)
+    if not spans:
         return text
     out = []
     last = 0
-    for match in find_keys(text):
-        out.append(text[last:match.start])
-        out.append(redact(match.value))
-        last = match.end
+    for start, end in sorted(spans):
+        if start < last:  # overlapping: already redacted
+            continue
+        out.append(text[last:start])
+        out.append(redact(text[start:end]))
+        last = end
     out.append(text[last:])
     return "".join(out)
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
 def iter_lines(text: str) -> Iterator[tuple[int, int, str]]:
-    """(1-based line, offset of the line in text, line) for each line of `text`."""
-    offset = 0
-    for number, line in enumerate(text.splitlines(keepends=True), 1):
-        yield number, offset, line
-        offset += len(line)
+    """(1-based line, offset of the line in text, line) for each line of `text`, split where
+    Python splits lines (not at form feeds or U+2028, as str.splitlines does)."""
+    for number, match in enumerate(_LINE.finditer(text), 1):
+        yield number, match.start(), match.group()
 
 
 # -- credential names (MLS402) ----------------------------------------------------------------
@@ -427,6 +470,7 @@ _REGEX = re.compile(r"\\[dwsbDWSB]|\[[^\]]{1,40}\][*+?{]|\(\?[:=!<P]|\{\d+(?:,\d
 # names (`ClientSecretCredential`, `masterKey`), `__sentinel__` and `_private_name` identifiers, import paths
 # (`._internal.cloud.api_token:ApiToken`)
 _NAMELIKE = re.compile(r"^(?:[A-Z][a-z0-9]*(?:-[A-Z][A-Za-z0-9]*)+|[A-Z][a-z]+|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+"
+                       r"|[A-Z]{2,6}(?:[A-Z][a-z]+)+"
                        r"|_+[a-z0-9]+(?:_+[a-z0-9]+)*_*|\.?[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
 #: publishable by design: shipped to browsers and apps (PostHog project keys, Stripe publishable
 #: keys, Mapbox public tokens)

@@ -22,62 +22,76 @@ def bench():
         sys.modules.pop("bench_run", None)
 
 
-def _row(label, wall, cpu, findings, processes="1"):
-    return {"label": label, "processes": processes, "wall_s": wall, "wall_all_s": [wall],
-            "cpu_s": cpu, "files_per_s": 1000 / wall, "lines_per_s": 500000 / wall,
-            "max_rss_mb": 80.0, "tree_rss_mb": 150.0, "exit_code": 1, "findings": findings}
+def _row(label, wall, cpu, findings, processes="1", rss=80.0, stages=None):
+    row = {"label": label, "processes": processes, "wall_s": wall, "wall_all_s": [wall],
+           "cpu_s": cpu, "files_per_s": 1000 / wall, "lines_per_s": 500000 / wall,
+           "max_rss_mb": rss, "tree_rss_mb": 150.0, "exit_code": 1, "findings": findings}
+    if stages:
+        row["stages"] = stages
+    return row
 
 
-def fake_results(bench, mls_wall=40.0, bandit_wall=50.0):
-    tools = {
-        "ml-seclint": _row("ml-seclint check --format json (default --jobs)", mls_wall, 70.0, 123, "2"),
-        "ml-seclint-j1": _row("ml-seclint check --format json --jobs 1", 70.0, 69.0, 123),
+def fake_tools(mls_wall=10.0, bandit_wall=50.0):
+    stages = {"files": 1000, "text": 600, "names": 350, "libcst": 50, "cache": 0}
+    return {
+        "ml-seclint": _row("ml-seclint check --format json (default --jobs, empty cache)", mls_wall, 18.0,
+                           123, "2", stages=stages),
+        "ml-seclint-cached": _row("the same again", 0.5, 0.4, 123, "2",
+                                  stages={"files": 1000, "text": 0, "names": 0, "libcst": 0, "cache": 1000}),
+        "ml-seclint-j1": _row("ml-seclint check --format json --jobs 1 --no-cache", 17.0, 17.0, 123,
+                              rss=100.0),
         "bandit": _row("bandit -r -q -f json", bandit_wall, 49.0, 4567),
-        "flake8-with-plugin": _row("flake8 --select=E,F,W,C90,MLS", 90.0, 170.0, 20000, "2"),
+        "flake8-with-plugin": _row("flake8 --select=E,F,W,C90,MLS", 66.0, 122.0, 20000, "2"),
         "flake8-without-plugin": _row("flake8 --select=E,F,W,C90", 60.0, 110.0, 19877, "2"),
     }
+
+
+def fake_results(bench, mls_wall=10.0, bandit_wall=50.0):
+    tools = fake_tools(mls_wall, bandit_wall)
     return {
         "date": "2026-01-01 00:00 UTC", "repeat": 3,
-        "corpus": {"packages": ["pkg-1.0", "other-2.0"], "files": 1000, "lines": 500000, "bytes": 1},
         "machine": {"cpus": 2, "cpu_model": "Test CPU", "memory_gib": 24.0, "python": "3.11.7"},
         "load_average_1min": {"min": 0.1, "max": 2.5},
         "versions": {"ml-seclint": "ml-seclint 0.1.0", "bandit": "bandit 1.9.4"},
-        "tools": tools,
-        "ratios": bench.ratios(tools),
+        "trees": {"diffusers": {
+            "corpus": {"packages": ["pkg-1.0", "other-2.0"], "files": 1000, "lines": 500000, "bytes": 1},
+            "tools": tools, "ratios": bench.ratios(tools, "diffusers")}},
     }
 
 
 def test_ratios_compare_the_documented_pairs(bench):
-    data = fake_results(bench)
-    ratios = data["ratios"]
-    assert ratios["ml-seclint/bandit"]["wall"] == 0.8
-    assert ratios["ml-seclint/bandit"]["target"] == 1.0
-    assert ratios["ml-seclint-j1/bandit"]["wall"] == 1.4
-    assert ratios["ml-seclint-j1/bandit"]["target"] is None
-    assert ratios["flake8+MLS/flake8"]["wall"] == 1.5
-    assert ratios["flake8+MLS/flake8"]["cpu"] == round(170 / 110, 2)
+    ratios = fake_results(bench)["trees"]["diffusers"]["ratios"]
+    assert ratios["ml-seclint/bandit"]["wall"] == 0.2
+    assert ratios["ml-seclint/bandit"]["target"] == 0.35  # diffusers' own target
+    assert bench.ratios(fake_tools(), "fairseq")["ml-seclint/bandit"]["target"] == 0.25
+    assert ratios["ml-seclint-j1/bandit"]["cpu"] == round(17 / 49, 2)
+    assert ratios["ml-seclint-j1/bandit"]["measure"] == "cpu"
+    assert ratios["flake8+MLS/flake8"]["wall"] == 1.1
+    assert ratios["flake8+MLS/flake8"]["cpu"] == round(122 / 110, 2)
+    assert ratios["cached/first"]["wall"] == 0.05
+    assert ratios["memory"]["memory"] == 1.0
 
 
 def test_a_skipped_tool_gives_no_ratio(bench):
-    tools = fake_results(bench)["tools"]
+    tools = fake_tools()
     del tools["bandit"]
     ratios = bench.ratios(tools)
     assert ratios["ml-seclint/bandit"]["wall"] is None
-    assert ratios["flake8+MLS/flake8"]["wall"] == 1.5
+    assert ratios["flake8+MLS/flake8"]["wall"] == 1.1
 
 
 def test_table_has_one_row_per_tool_and_the_verdicts(bench):
     table = bench.render_table(fake_results(bench))
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert len(rows) == 5
-    assert "| `bandit -r -q -f json` | 1 | 50.0 | 49.0 | 20 | 10,000 | 80 / 150 | 4,567 |" in table
-    assert "1,000 files, 500,000 lines" in table
-    assert "pkg-1.0, other-2.0" in table
-    assert "| ml-seclint (default --jobs) vs bandit (one process) | 0.80 | 1.43 | <= 1.0 (met) |" in table
-    # exactly at the target counts as met
-    assert "(both E,F,W,C90) | 1.50 | 1.55 | <= 1.5 (met) |" in table
-    slow = bench.render_table(fake_results(bench, mls_wall=60.0))
-    assert "| 1.20 |" in slow and "(**not met**)" in slow
+    assert len(rows) == 6
+    assert "| `bandit -r -q -f json` | 1 | 50.0 | 49.0 | 20 | 10,000 | 80 / 150 | - | 4,567 |" in table
+    assert "| 1,000 > 400 > 50 | 123 |" in table and "| 1,000 from cache | 123 |" in table
+    assert "**diffusers**: pkg-1.0, other-2.0: 1,000 files, 500,000 lines." in table
+    assert ("| ml-seclint (default --jobs) vs bandit (one process) | 0.20 | 0.37 | 1.00 | "
+            "wall <= 0.35 (met) |") in table
+    assert "| 0.34 | 0.35 | 1.25 | cpu <= 0.6 (met) |" in table
+    slow = bench.render_table(fake_results(bench, mls_wall=20.0))
+    assert "| 0.40 |" in slow and "(**not met**)" in slow
 
 
 def test_marker_replacement_keeps_the_rest_and_is_idempotent(bench):

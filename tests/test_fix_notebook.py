@@ -280,8 +280,8 @@ def test_cli_leaves_a_notebook_whose_layout_it_cannot_reproduce(tmp_path, change
     before = path.read_bytes()
     proc = run_cli("check", "--fix", "--unsafe-fixes", "odd.ipynb", cwd=tmp_path)
     assert path.read_bytes() == before
-    assert "odd.ipynb:1:1: MLS000 fixes not applied: the notebook's JSON layout could not be reproduced" \
-        in proc.stdout
+    assert ("odd.ipynb:1:1: MLS000 [medium] fixes not applied: the notebook's JSON layout could not be "
+            "reproduced") in proc.stdout
     assert "Found 5 finding(s)" in proc.stdout  # the four fixable ones and the MLS000
 
 

@@ -70,3 +70,26 @@ def test_plugin_is_on_by_default(tmp_path):
     (tmp_path / "train.py").write_text("import torch\n\ntorch.load(p)\n")
     proc = run_flake8("--isolated", "train.py", cwd=tmp_path)
     assert "MLS102" in proc.stdout
+
+
+def test_plugin_import_is_light_and_the_engine_is_shared_by_parallel_workers(tmp_path):
+    """Importing the plugin loads neither libcst nor the rules; a parallel run imports the engine
+    once in flake8's main process, before the workers are forked."""
+    import subprocess
+    import sys
+    import types
+
+    from flake8.main.options import JobsArgument
+
+    from ml_seclint.frontends.flake8_plugin import _runs_in_parallel
+
+    code = "import sys, ml_seclint.frontends.flake8_plugin; print(sorted(m for m in ('libcst', " \
+           "'ml_seclint.engine.registry') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[]", proc.stderr
+    assert _runs_in_parallel(types.SimpleNamespace(jobs=JobsArgument("auto"), filenames=["."]))
+    assert _runs_in_parallel(types.SimpleNamespace(jobs=JobsArgument("2"), filenames=["a.py", "b.py"]))
+    assert not _runs_in_parallel(types.SimpleNamespace(jobs=JobsArgument("1"), filenames=["."]))
+    (tmp_path / "one.py").write_text("x = 1\n")
+    assert not _runs_in_parallel(types.SimpleNamespace(jobs=JobsArgument("auto"),
+                                                       filenames=[str(tmp_path / "one.py")]))

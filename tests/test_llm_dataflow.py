@@ -225,8 +225,8 @@ def test_sarif_related_locations_and_code_flow(tmp_path):
 def test_text_output_names_the_source(tmp_path):
     (tmp_path / "app.py").write_text(FLOW, encoding="utf-8")
     proc = run_cli("check", "app.py", cwd=tmp_path)
-    assert "app.py:8:5: MLS501 exec() runs model output from client.chat.completions.create() (line 6)" \
-        in proc.stdout
+    assert "app.py:8:5: MLS501 [high] exec() runs model output from client.chat.completions.create() " \
+           "(line 6)" in proc.stdout
 
 
 def test_helper_flow_names_both_places():

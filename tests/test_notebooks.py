@@ -282,3 +282,25 @@ def test_no_key_from_the_check_notebook_in_any_format():
     for name in formats():
         proc = run_cli("check", "--format", name, str(NOTEBOOK.relative_to(REPO)))
         assert not any(k in proc.stdout + proc.stderr for k in keys), name
+
+
+# -- backslash-continued magics (issue 9) ---------------------------------------------------------
+
+def test_backslash_continued_shell_lines_are_joined_as_ipython_joins_them():
+    lines, magic = to_python("!pip install -q \\\n    transformers \\\n    datasets\nimport torch\n"
+                             "if x:\n    !ls \\\n  -la\n    y = 1\n")
+    assert lines == ["", "", "", "import torch", "if x:", "    pass", "", "    y = 1", ""]
+    assert [number for number, _ in magic] == [1, 2, 3, 6, 7]
+
+
+def test_a_cell_with_a_continued_install_line_is_checked_and_keys_on_continuations_found(tmp_path):
+    key = FORMATS_BY_ID["huggingface"].sample_key()
+    text = notebook(
+        cell("!pip install -q \\\n    transformers \\\n    accelerate\nimport torch\ntorch.load(p)\n"),
+        cell(f"!huggingface-cli login --token \\\n    {key}\n"))
+    assert located(text) == [(1, 5, 0, "MLS102"), (2, 2, 4, "MLS401")]
+    (tmp_path / "colab.ipynb").write_text(text)
+    data = cli_json(str(tmp_path / "colab.ipynb"))
+    assert sorted((f["cell"], f["line"], f["code"]) for f in data["findings"]) == \
+        [(1, 5, "MLS102"), (2, 2, "MLS401")]
+    assert key not in json.dumps(data)

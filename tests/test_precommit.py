@@ -9,6 +9,7 @@ hook (file selection by type, passing file names, the exit status failing the co
 """
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -32,7 +33,7 @@ def test_shipped_hook_definition():
     hook = shipped_hook()
     assert hook["language"] == "python"
     assert shlex.split(hook["entry"]) == ["ml-seclint", "check"]
-    assert hook["types"] == ["python"] and hook["require_serial"] is True
+    assert hook["types_or"] == ["python", "jupyter"] and hook["require_serial"] is True
 
 
 def run(args: list[str], cwd: Path, home: Path) -> subprocess.CompletedProcess:
@@ -85,3 +86,13 @@ def test_hook_fails_a_commit_that_adds_torch_load_and_passes_a_clean_one(tmp_pat
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout + good.stderr
     assert git("log", "--oneline").stdout.count("\n") == 2
+
+    # a notebook is checked too (types_or: jupyter)
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": ["import torch\n", "model = torch.load('model.pt')\n"]}
+    (repo / "explore.ipynb").write_text(json.dumps(
+        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1), encoding="utf-8")
+    git("add", "explore.ipynb")
+    notebook = git("commit", "-m", "a notebook")
+    assert notebook.returncode != 0
+    assert "explore.ipynb:cell 1:2:9: MLS102" in notebook.stdout + notebook.stderr

@@ -2,6 +2,7 @@
 files' results."""
 from __future__ import annotations
 
+import ast
 import os
 import sys
 
@@ -88,7 +89,21 @@ def test_text_output_of_odd_files_is_one_line_each(odd_tree):
     assert len(lines) == 6 + (sys.version_info < (3, 12))
 
 
+def _ast_rejects_nul_with_value_error() -> bool:
+    try:
+        ast.parse("\0")
+    except ValueError:
+        return True
+    except SyntaxError:
+        return False
+    return False
+
+
 def test_flake8_survives_odd_files(odd_tree):
+    if _ast_rejects_nul_with_value_error():
+        # Python 3.9/3.10: ast.parse raises ValueError on NUL bytes, and flake8 itself (not the
+        # plugin, which it never reaches) dies of it on every file of the run
+        (odd_tree / "binary.py").unlink()
     proc = run_flake8("--isolated", "--select", "MLS,E999", str(odd_tree))
     assert "Traceback" not in proc.stderr, proc.stderr
     out = proc.stdout

@@ -3,6 +3,8 @@ secret, fixes, and redaction in every output."""
 from __future__ import annotations
 
 import ast
+import re
+
 import libcst as cst
 import pytest
 
@@ -61,7 +63,7 @@ def test_every_format_is_found_in_every_place(fmt):
 @pytest.mark.parametrize("fmt", FORMATS, ids=IDS)
 def test_longer_or_prefixed_look_alikes_are_not_keys(fmt):
     key = fmt.sample_key()
-    if ",}" not in fmt.pattern:  # fixed length: a longer run is not this key
+    if not re.search(r"\{\d+,\d*\}", fmt.pattern):  # fixed length: a longer run is not this key
         assert not find_keys(key + "A1b2")
     assert not find_keys("x" + key)  # starts inside a word
 
@@ -318,3 +320,43 @@ def test_the_file_prefilter_skips_tokenizer_code():
     source = ("class Tok:\n    def __init__(self, bos_token='<s>', unk_token='<unk>', pad_token='<pad>'):\n"
               "        self.tokenizer_file = 'tokenizer.json'\n        x = {'pad_token': '[PAD]'}\n")
     assert active_rules(source, [RULES["MLS402"], RULES["MLS401"]]) == []
+
+
+# -- redaction whatever rules run (issue 9) ---------------------------------------------------
+
+PASSWORD = "Hx7-kP2qLm9zRt4v"  # noqa: MLS402 - a fake password, for the test
+URL_PASSWORD = "S3cretPassw0rd"  # noqa: MLS402 - a fake password, for the test
+
+
+def _secret_file(tmp_path):
+    key = next(f for f in FORMATS if f.id == "huggingface").sample_key()
+    (tmp_path / "train.py").write_text(
+        f'import yaml\nimport requests\npassword = "{PASSWORD}"\nTOKEN = "{key}"\n'
+        f'cfg = yaml.load(text)\nrequests.get("http://admin:{URL_PASSWORD}@example.com/model.bin")\n')
+    return key
+
+
+@pytest.mark.parametrize("select", ["MLS1", "MLS3", "MLS"])
+def test_diff_redacts_credentials_whichever_rules_are_selected(tmp_path, select):
+    key = _secret_file(tmp_path)
+    proc = run_cli("check", "--diff", "--select", select, str(tmp_path), cwd=tmp_path)
+    output = proc.stdout + proc.stderr
+    assert "safe_load" in output or select == "MLS3"
+    for secret in (PASSWORD, key, URL_PASSWORD):
+        assert secret not in output
+
+
+def test_messages_never_quote_a_credential_shaped_value(tmp_path):
+    _secret_file(tmp_path)
+    for style in ("concise", "full"):  # full: the source line is shown too
+        proc = run_cli("check", "--select", "MLS303", "--format", style, str(tmp_path))
+        assert "MLS303" in proc.stdout and "admin:" in proc.stdout
+        assert URL_PASSWORD not in proc.stdout
+
+
+def test_scrub_redacts_credential_shapes():
+    assert scrub(f"http://u:{URL_PASSWORD}@h/x") == "http://u:S3c…(14 chars)@h/x"
+    assert scrub("GET /a?access_token=Zq8vR2mT9pLw&page=2") == "GET /a?access_token=Zq8…(12 chars)&page=2"
+    assert scrub("Authorization: Bearer Zq8vR2mT9pLw") == "Authorization: Bearer Zq8…(12 chars)"
+    assert scrub("weights_only=True, url=http://host/file?name=model_v2") == \
+        "weights_only=True, url=http://host/file?name=model_v2"

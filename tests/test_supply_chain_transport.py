@@ -365,7 +365,58 @@ def test_repositories_the_project_owns_are_its_own_code(tmp_path):
 def test_pinning_rules_leave_examples_alone_unless_asked(tmp_path):
     (tmp_path / "examples").mkdir()
     (tmp_path / "examples" / "demo.py").write_text(
-        "from transformers import AutoModel\nAutoModel.from_pretrained('openai-community/gpt2')\n")
+        "from huggingface_hub import snapshot_download\nsnapshot_download('openai-community/gpt2')\n")
     assert cli_json(".", cwd=tmp_path)["findings"] == []
     data = cli_json("--context", "example", ".", cwd=tmp_path)
     assert [(f["code"], f["severity"]) for f in data["findings"]] == [("MLS203", "low")]
+
+
+def test_data_downloads_are_reported_with_pin_data_downloads():
+    """checks/MLS203: the `# ok[pin-data-downloads]` lines are data-only downloads, clean by
+    default and reported once the option is on (hub ids resolved the same way)."""
+    from helpers import CHECKS, expected
+
+    path = CHECKS / "MLS203_unpinned_hub_download.py"
+    text = path.read_text(encoding="utf-8")
+    data_lines = {number for number, line in enumerate(text.splitlines(), 1)
+                  if "  # ok[pin-data-downloads]" in line}
+    assert len(data_lines) >= 20
+    settings = Settings(options={"pin-data-downloads": True})
+    found = {(f.line, f.code) for f in lint_source(text, str(path), settings).findings}
+    assert found == expected(path) | {(line, "MLS203") for line in data_lines}
+
+
+def test_trust_remote_code_where_it_cannot_matter(tmp_path):
+    body = ("import datasets\nfrom transformers import AutoModel\n"
+            "def main(args):\n"
+            "    AutoModel.from_pretrained(args.model, trust_remote_code=True)\n"
+            "    AutoModel.from_pretrained('org/custom', trust_remote_code=True)\n"
+            "    datasets.load_dataset('org/data', trust_remote_code=True)\n")
+    for rel in ("scripts/run.py", "pkg/loader.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["datasets>=4.0"]\n')
+    found = sorted((f["path"], f["line"]) for f in cli_json(".", cwd=tmp_path)["findings"])
+    # the user's own model in a script: their choice; datasets 4 runs no loading scripts
+    assert found == [("pkg/loader.py", 4), ("pkg/loader.py", 5), ("scripts/run.py", 5)]
+
+
+def test_sample_images_over_http_in_examples_are_not_downloads_of_note(tmp_path):
+    body = ("import requests\nfrom PIL import Image\n"
+            "img = Image.open(requests.get('http://images.cocodataset.org/val2017/000000039769.jpg', "
+            "stream=True).raw)\n"
+            "weights = requests.get('http://example.org/models/resnet50.pth')\n")
+    for rel in ("examples/vision.py", "pkg/vision.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body)
+    findings = cli_json(".", cwd=tmp_path)["findings"]
+    found = sorted((f["path"], f["line"]) for f in findings if f["code"] == "MLS303")
+    assert found == [("examples/vision.py", 4), ("pkg/vision.py", 3), ("pkg/vision.py", 4)]
+
+
+def test_pyyaml_floor_makes_full_loader_and_no_loader_safe(tmp_path):
+    (tmp_path / "m.py").write_text("import yaml\nyaml.full_load(s)\nyaml.load(s)\n"
+                                   "yaml.load(s, Loader=yaml.FullLoader)\nyaml.unsafe_load(s)\n")
+    assert [f["line"] for f in cli_json("m.py", cwd=tmp_path)["findings"]] == [2, 3, 4, 5]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["PyYAML>=6.0"]\n')
+    assert [f["line"] for f in cli_json("m.py", cwd=tmp_path)["findings"]] == [5]

@@ -126,6 +126,29 @@ def test_source_that_does_not_tokenize_falls_back_to_the_physical_line():
     assert suppressor.find("MLS102", 1) is None
 
 
+def test_noqa_lines_split_as_flake8_splits_them(tmp_path):
+    """Form feeds, vertical tabs, U+2028 and friends are no line breaks to flake8 (nor Python):
+    the CLI must not split at them (str.splitlines does) when it looks for `# noqa` (issue 9)."""
+    lines = [
+        "import torch",
+        "\x0c",  # a page break on its own line
+        "torch.load(a)  # noqa: MLS102",
+        "torch.load(b)  # note\u2028# noqa: MLS102",
+        'x = "p\x0bq"; torch.load(c)  # noqa',
+        "torch.load(d)  # \x1c\x1d\x1e\x85 # noqa",
+        "torch.load(e)  # \x0c",
+        "torch.load(f)",
+        "y = 1  # noqa\u2029",
+        "torch.load(g)",
+    ]
+    (tmp_path / "odd.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    flake8 = run_flake8("--isolated", "--select", "MLS", "odd.py", cwd=tmp_path)
+    assert "Traceback" not in flake8.stderr
+    found = flake8_pairs(flake8.stdout)["odd.py"]
+    assert found == pairs(cli("odd.py", cwd=tmp_path))
+    assert found == {(7, "MLS102"), (8, "MLS102"), (10, "MLS102")}
+
+
 NOSEC_SOURCE = """import pickle
 import torch
 import yaml

@@ -3,50 +3,117 @@
 A load is *opted in* when, in the function (or module) that holds it,
 - it sits in the body of an `if` whose test names an opt-in (`if allow_dangerous_deserialization:`,
   `if envs.VLLM_ALLOW_INSECURE_SERIALIZATION:`, `if not ssl_verify:` for a verification switch), or
-- an earlier statement of an enclosing block refuses without it:
+- an earlier statement of an enclosing block refuses (raises) or returns without it:
   `if not allow_dangerous_deserialization: raise ValueError(...)`,
-  `if not _is_pickle_loading_allowed(): raise ...`, `if safe_mode: raise ...`;
+  `if not _is_pickle_loading_allowed(): raise ...`, `if safe_mode: raise ...`,
+  `if ssl_config is not False: return ssl_config`;
 - or it is the `except TypeError:` fallback of a `try` that passes `weights_only` (torch builds
   older than the argument).
 
 An opt-in is a name that says so: `allow`, `dangerous`, `insecure`, `unsafe`, `trust`, `opt_in`,
-`code_exec`, `code_load`, `pickle_loading`, `safe_mode`, `verify`. Such a finding belongs at the
-caller that opts in (MLS110 reports `allow_dangerous_deserialization=True`). Only the enclosing
-function is read: a guard in a caller is not seen.
+`code_exec`, `code_load`, `pickle_loading`; or a safety switch turned off: `safe_mode`, `verify`,
+`ssl` — in the test itself or in what a name it tests was assigned once in the function
+(`shared = get_ssl_configuration()`). Such a finding belongs at the caller that opts in (MLS110
+reports `allow_dangerous_deserialization=True`). Only the enclosing function is read: a guard in a
+caller is not seen.
 """
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Iterator, Optional
 
 import libcst as cst
 
-OPT_IN = re.compile(r"allow|dangerous|insecure|unsafe|trust|opt_?in|code_exec|code_load|pickle_loading"
-                    r"|safe_mode|verify", re.I)
-_CODE = cst.Module([])
+from ml_seclint.analysis.codegen import code_for_node
+from ml_seclint.analysis.scopes import Scope
+
+#: names of switches that turn the dangerous thing on, and of switches that keep it safe
+OPT_IN = re.compile(r"allow|dangerous|insecure|unsafe|trust|opt_?in|code_exec|code_load|pickle_loading", re.I)
+SAFETY = re.compile(r"safe_mode|verify|ssl", re.I)
 
 
-def opted_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
-    """The code of the opt-in guarding `node` inside `root` (a function or module), or None."""
+def opted_in(node: cst.CSTNode, scope: Scope) -> Optional[str]:
+    """The code of the opt-in guarding `node`, which is in `scope`, or None: a guard in the
+    function itself, in the `__init__` of its class (a constructor that refuses without the
+    opt-in), or around every call of a private function of the module (`_load(...)` called only
+    behind `if not allow_x: raise`)."""
+    root = scope.node
+    found = _guard_in(node, root)
+    if found is not None or not isinstance(root, cst.FunctionDef):
+        return found
+    parent = scope.parent
+    if parent is not None and isinstance(parent.node, cst.ClassDef):
+        init = next((s for s in _body(parent.node) if isinstance(s, cst.FunctionDef)
+                     and s.name.value == "__init__"), None)
+        if init is not None and root is not init:
+            values = _assigned_values(init)
+            for stmt in _body(init):
+                if isinstance(stmt, cst.If) and _refuses(stmt, values):
+                    return f"{_code(stmt.test)} in __init__"
+        return None
+    name = root.name.value
+    if parent is not None and parent.kind == "module" and name.startswith("_"):
+        calls = list(_calls_of(parent.node, name))
+        if calls and all(_guard_in(call, function) for call, function in calls):
+            return f"every call of {name}() is behind an opt-in"
+    return None
+
+
+def _body(node: cst.CSTNode) -> list[cst.CSTNode]:
+    body = getattr(node, "body", None)
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _calls_of(module: cst.CSTNode, name: str) -> Iterator[tuple[cst.Call, cst.CSTNode]]:
+    """Calls of the plain name `name` in the module, each with the function (or module) holding it."""
+    pending: list[tuple[cst.CSTNode, cst.CSTNode]] = [(module, module)]
+    while pending:
+        node, function = pending.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            yield node, function
+        inner = node if isinstance(node, cst.FunctionDef) else function
+        pending.extend((child, inner) for child in node.children)
+
+
+def _guard_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
     path = _path(root, node)
     if not path:
         return None
+    values = _assigned_values(root)
     for parent, child in zip(path, path[1:]):
-        if isinstance(parent, cst.If) and child is parent.body and _names_opt_in(parent.test):
+        if isinstance(parent, cst.If) and child is parent.body and _runs_opted_in(parent.test, values):
             return _code(parent.test)
-        if isinstance(parent, cst.ExceptHandler) and _catches_type_error(parent):
-            continue  # judged with its try below
         if isinstance(parent, cst.Try) and isinstance(child, cst.ExceptHandler) \
-                and _catches_type_error(child) and "weights_only" in _code(parent.body):
-            return "the try above it passes weights_only"
+                and _catches_type_error(child) and "weights_only" in _code(parent):
+            return "the fallback of a try that passes weights_only"
         body = getattr(parent, "body", None)
         if isinstance(body, (list, tuple)):
             for earlier in body:
                 if earlier is child:
                     break
-                if isinstance(earlier, cst.If) and _refuses(earlier):
+                if isinstance(earlier, cst.If) and _refuses(earlier, values):
                     return _code(earlier.test)
+                if _checks(earlier):
+                    return _code(earlier).strip()
     return None
+
+
+def _assigned_values(root: cst.CSTNode) -> dict[str, str]:
+    """name -> the code assigned to it in the function, for names assigned once (a guard may test
+    `shared`, assigned from `get_ssl_configuration()`)."""
+    found: dict[str, list[str]] = {}
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    found.setdefault(target.value, []).append(_code(node.value))
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not root:
+            continue
+        pending.extend(node.children)
+    return {name: codes[0] for name, codes in found.items() if len(codes) == 1}
 
 
 def _path(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
@@ -65,19 +132,74 @@ def _path(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
     return []
 
 
-def _names_opt_in(test: cst.BaseExpression) -> bool:
-    return bool(OPT_IN.search(_code(test)))
+def _switch(test: cst.BaseExpression, values: dict[str, str]) -> Optional[str]:
+    """"opt-in" or "safety" when the test reads such a switch (itself, or through a name assigned
+    once in the function), else None."""
+    code = _code(test)
+    texts = [code, *(values[n] for n in re.findall(r"[A-Za-z_]\w*", code) if n in values)]
+    if any(OPT_IN.search(text) for text in texts):
+        return "opt-in"
+    if any(SAFETY.search(text) for text in texts):
+        return "safety"
+    return None
 
 
-def _refuses(stmt: cst.If) -> bool:
-    """`if <opt-in test>: raise ...` (the body ends by raising)."""
-    if not _names_opt_in(stmt.test):
+def _negated(test: cst.BaseExpression) -> bool:
+    """`not x`, `x is not ...`, `x != ...`, `x is False`, `x is None`, `x == False`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return True
+    if isinstance(test, cst.Comparison):
+        for target in test.comparisons:
+            if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
+                return True
+            if isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(target.comparator, cst.Name) \
+                    and target.comparator.value in ("False", "None"):
+                return True
+    return False
+
+
+def _runs_opted_in(test: cst.BaseExpression, values: dict[str, str]) -> bool:
+    """The body of `if test:` runs only after an opt-in: `if allow_x:`, `if not verify:`,
+    `if url.startswith("wss://") and ssl_context is False:` (any conjunct of an `and`)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _runs_opted_in(test.left, values) or _runs_opted_in(test.right, values)
+    switch = _switch(test, values)
+    return (switch == "opt-in" and not _negated(test)) or (switch == "safety" and _negated(test))
+
+
+def _leaves_unless_opted_in(test: cst.BaseExpression, values: dict[str, str]) -> bool:
+    """What follows `if test: raise` runs only after the opt-in: `not allow_x`, `safe_mode`,
+    `ssl_config is not False`, or `path.endswith(".pkl") and not allow_pickle`."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _leaves_unless_opted_in(test.left, values) or _leaves_unless_opted_in(test.right, values)
+    switch = _switch(test, values)
+    return switch is not None and not (switch == "opt-in" and not _negated(test))
+
+
+_CHECK_CALL = re.compile(r"^\s*[\w.]*(?:check|ensure|assert|require|validate)\w*\(", re.I)
+
+
+def _checks(stmt: cst.CSTNode) -> bool:
+    """`_check_model_code_loading_allowed(...)`: a statement that only calls a check of an opt-in
+    (it raises when the opt-in is missing)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.Call)):
+        return False
+    func = _code(stmt.body[0].value.func)
+    return bool(_CHECK_CALL.match(func + "(") and OPT_IN.search(func))
+
+
+def _refuses(stmt: cst.If, values: dict[str, str]) -> bool:
+    """`if not allow_x: raise ...`, `if safe_mode: raise ...`, `if ssl_config is not False: return`:
+    the body leaves, so what follows runs only after the opt-in (or with the safety switch off)."""
+    if not _leaves_unless_opted_in(stmt.test, values):
         return False
     body = stmt.body
     last = body.body[-1] if body.body else None
+    leaves = (cst.Raise, cst.Return)
     if isinstance(last, cst.SimpleStatementLine):
-        return any(isinstance(small, cst.Raise) for small in last.body)
-    return isinstance(body, cst.SimpleStatementSuite) and any(isinstance(s, cst.Raise) for s in body.body)
+        return any(isinstance(small, leaves) for small in last.body)
+    return isinstance(body, cst.SimpleStatementSuite) and any(isinstance(s, leaves) for s in body.body)
 
 
 def _catches_type_error(handler: cst.ExceptHandler) -> bool:
@@ -85,4 +207,4 @@ def _catches_type_error(handler: cst.ExceptHandler) -> bool:
 
 
 def _code(node: cst.CSTNode) -> str:
-    return _CODE.code_for_node(node)
+    return code_for_node(node)  # iterative: deep expressions do not reach Python 3.12's C limit

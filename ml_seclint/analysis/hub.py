@@ -14,6 +14,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from ml_seclint.analysis.calls import terminal
+from ml_seclint.analysis.literals import string_value
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, constant, literal, qualnames,
                                          string_prefix)
@@ -66,6 +67,10 @@ _HUB_FUNCS = frozenset(
     for f in ("hf_hub_download", "snapshot_download"))
 _DATASETS = frozenset(f"datasets.{m}{f}" for m in ("", "load.")
                       for f in ("load_dataset", "load_dataset_builder"))
+#: for the cheap stage (Rule.cheap_callees / cheap_names): hub calls `hub_call` recognises only by
+#: these qualified names, and the terminal names it accepts on other receivers too
+QUALIFIED = _PIPELINES | _DATASETS
+ANY_RECEIVER = TERMINALS - {name.rsplit(".", 1)[1] for name in QUALIFIED}
 
 
 @dataclass
@@ -216,10 +221,10 @@ def _parametrized(function: cst.FunctionDef, name: str) -> list[cst.BaseExpressi
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
                 and call.func.attr.value == "parametrize" and len(call.args) >= 2):
             continue
-        names = call.args[0].value
-        if not isinstance(names, cst.SimpleString) or not isinstance(names.evaluated_value, str):
+        names = string_value(call.args[0].value)
+        if not isinstance(names, str):
             continue
-        listed = [n.strip() for n in names.evaluated_value.split(",") if n.strip()]
+        listed = [n.strip() for n in names.split(",") if n.strip()]
         values = call.args[1].value
         if name not in listed or not isinstance(values, (cst.List, cst.Tuple)):
             continue
@@ -300,6 +305,30 @@ def is_hub_id(text: str) -> bool:
     if looks_local(text) or not _HUB_ID.match(text) or "--" in text or ".." in text:
         return False
     return not text.lower().endswith(_FILE_SUFFIXES)
+
+
+#: files that run code when used: Python modules and pickle-based weights and archives
+CODE_OR_PICKLE = (".py", ".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".nemo", ".pdparams",
+                  ".joblib", ".dill", ".h5", ".keras", ".zip", ".tar", ".gz", ".tgz")
+
+
+def brings_code(view: CallView, call: "HubCall") -> Optional[str]:
+    """Why a hub download can bring code or pickles, or None for a data-only download: a whole
+    repository snapshot (it holds whatever the owner pushes: modules, pickled weights) unless its
+    `allow_patterns` keep to data files, or one file whose name says it is code or a pickle."""
+    if call.kind == "snapshot_download":
+        patterns = view.value("allow_patterns")
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if isinstance(patterns, list) and patterns and all(
+                isinstance(p, str) and not p.lower().endswith(CODE_OR_PICKLE + ("*",)) for p in patterns):
+            return None
+        return "a whole-repository snapshot"
+    if call.kind == "hf_hub_download":
+        filename = view.value("filename", 1)
+        if isinstance(filename, str) and filename.lower().endswith(CODE_OR_PICKLE):
+            return f"{filename!r}, code or a pickle"
+    return None
 
 
 def owned_by_project(repo: str, project: dict) -> bool:

@@ -483,3 +483,32 @@ SAFE_PARAM_TYPES = _f("builtins.int", "builtins.float", "builtins.bool", "dateti
 #: parameters the framework fills in (contexts, callbacks), not the model
 FRAMEWORK_PARAMS = _f("self", "cls", "run_manager", "callbacks", "ctx", "context", "config", "tool_context",
                       "wrapper", "kernel")
+
+
+def _identifiers(value: object, out: set) -> None:
+    if isinstance(value, str):
+        out.update(part for part in value.split(".") if part.isidentifier())
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _identifiers(key, out)
+            _identifiers(item, out)
+    elif isinstance(value, (frozenset, set, tuple, list)):
+        for item in value:
+            _identifiers(item, out)
+    elif isinstance(value, Kind):
+        for part in (value.outputs, value.same, value.derived, value.sinks):
+            _identifiers(part, out)
+
+
+def _table_names() -> frozenset:
+    out: set = set()
+    for name, value in list(globals().items()):
+        if name.isupper() or name.startswith("_") and name[1:].isupper():
+            _identifiers(value, out)
+    return frozenset(out)
+
+
+#: every name part of the tables above (sources, sinks, propagators, sanitisers, tools): a
+#: superset of the names a flow's source or sink is called by, for the cheap stage
+#: (engine/prescreen.py): a file without any of them has no flow
+TABLE_NAMES: frozenset = _table_names()

@@ -16,11 +16,10 @@ import libcst as cst
 
 from ml_seclint.analysis.resolve import qualnames
 from ml_seclint.analysis.scopes import ASSIGN, Scope, dotted
+from ml_seclint.analysis.statements import statements
 
 #: context managers that hand back the object they wrap: `with closing(tarfile.open(p)) as t`
 WRAPPERS = frozenset({"contextlib.closing"})
-
-_Block = Union[cst.Module, cst.BaseSuite, None]
 
 
 class _Index:
@@ -31,54 +30,22 @@ class _Index:
         self.with_items: dict[int, cst.BaseExpression] = {}
         self.attributes: dict[str, list[Optional[cst.BaseExpression]]] = {}
         node = scope.node
-        if isinstance(node, cst.Module):
-            self._block(node)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             self._block(node.body)
+        elif isinstance(node, cst.Module):
+            self._block(node)
 
-    def _block(self, block: _Block) -> None:
-        if block is None:
-            return
-        if isinstance(block, cst.SimpleStatementSuite):
-            for small in block.body:
-                self._small(small)
-            return
-        for stmt in block.body:
-            self._statement(stmt)
-
-    def _statement(self, stmt: cst.CSTNode) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                self._small(small)
-        elif isinstance(stmt, cst.With):
-            for item in stmt.items:
-                target = item.asname.name if item.asname is not None else None
-                if isinstance(target, cst.Name):
-                    self.with_items[id(target)] = item.item
-                elif isinstance(target, cst.Attribute):
-                    self._attribute(target, item.item)
-            self._block(stmt.body)
-        elif isinstance(stmt, cst.If):
-            self._block(stmt.body)
-            if isinstance(stmt.orelse, cst.If):
-                self._statement(stmt.orelse)
-            elif stmt.orelse is not None:
-                self._block(stmt.orelse.body)
-        elif isinstance(stmt, (cst.For, cst.While)):
-            self._block(stmt.body)
-            if stmt.orelse is not None:
-                self._block(stmt.orelse.body)
-        elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            self._block(stmt.body)
-            for handler in stmt.handlers:
-                self._block(handler.body)
-            if stmt.orelse is not None:
-                self._block(stmt.orelse.body)
-            if stmt.finalbody is not None:
-                self._block(stmt.finalbody.body)
-        elif isinstance(stmt, cst.Match):
-            for case in stmt.cases:
-                self._block(case.body)
+    def _block(self, block: Union[cst.Module, cst.BaseSuite]) -> None:
+        for stmt in statements(block):
+            if isinstance(stmt, cst.BaseSmallStatement):
+                self._small(stmt)
+            elif isinstance(stmt, cst.With):
+                for item in stmt.items:
+                    target = item.asname.name if item.asname is not None else None
+                    if isinstance(target, cst.Name):
+                        self.with_items[id(target)] = item.item
+                    elif isinstance(target, cst.Attribute):
+                        self._attribute(target, item.item)
 
     def _small(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Assign):

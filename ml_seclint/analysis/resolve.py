@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence
 
 import libcst as cst
 
+from ml_seclint.analysis.literals import number_value, string_value
 from ml_seclint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, Binding, Scope, names_in
 
 
@@ -67,7 +68,7 @@ def _imported_by_call(value: Any, scope: Scope, depth: int) -> Optional[str]:
     if isinstance(value, cst.Call) and value.args and value.args[0].keyword is None \
             and isinstance(value.args[0].value, cst.SimpleString) \
             and qualnames(value.func, scope, depth + 1) & MODULE_IMPORTERS:
-        module = value.args[0].value.evaluated_value
+        module = string_value(value.args[0].value)
         if isinstance(module, str) and module.replace(".", "").replace("_", "").isalnum():
             return module
     return None
@@ -97,11 +98,9 @@ def literal(expr: cst.BaseExpression, scope: Scope) -> Any:
     expr, scope = constant(expr, scope)
     if isinstance(expr, cst.Name):
         return {"True": True, "False": False, "None": None}.get(expr.value, UNKNOWN)
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        value = string_value(expr) if isinstance(expr, cst.BaseString) else number_value(expr)
         return UNKNOWN if value is None else value
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        return expr.evaluated_value
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
         value = literal(expr.expression, scope)
         return UNKNOWN if value is UNKNOWN else not value
@@ -123,7 +122,7 @@ def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
     of an f-string / concatenation / `+` chain. None when nothing is known."""
     expr, scope = constant(expr, scope)
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
+        value = string_value(expr)
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.FormattedString):
         head = []
@@ -142,7 +141,7 @@ def string_prefix(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
         left = string_prefix(expr.left, scope)
         if left is None:
             return None
-        full = expr.evaluated_value
+        full = string_value(expr)
         return full if isinstance(full, str) else left
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left = literal(expr.left, scope)
@@ -259,7 +258,7 @@ class CallView:
         return literal(expr, scope)
 
 
-def call_view(call: cst.Call, scope: Scope) -> CallView:
+def call_view(call: cst.Call, scope: Scope, depth: int = 0) -> CallView:
     names = qualnames(call.func, scope)
     args = list(call.args)
     if names & PARTIAL and args and args[0].keyword is None and args[0].star == "":
@@ -269,8 +268,8 @@ def call_view(call: cst.Call, scope: Scope) -> CallView:
     if isinstance(call.func, cst.Name) and not names:
         owner, binding = single_binding(call.func, scope)
         value = binding.value if binding is not None and binding.kind == ASSIGN else None
-        if isinstance(value, cst.Call) and owner is not None:
-            inner = call_view(value, owner)
+        if isinstance(value, cst.Call) and owner is not None and depth < _MAX_DEPTH:
+            inner = call_view(value, owner, depth + 1)  # bounded: `f = f(x)` refers to itself
             if inner.partial is not None:
                 # loader = partial(torch.load, map_location="cpu"); loader(p, weights_only=False)
                 return CallView(call, inner.names, [*inner.args, *args], scope,

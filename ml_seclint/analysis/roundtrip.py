@@ -5,14 +5,19 @@ A loader's data argument is the program's own output when it is
   `io.BytesIO(...)`);
 - under a fresh temporary directory: pytest's `tmp_path` / `tmpdir` / `tmp_path_factory` fixtures,
   `tempfile.mkdtemp()`, `mkstemp()`, `with tempfile.TemporaryDirectory() as d`,
-  `NamedTemporaryFile().name`, or a `self.tmp_dir`-style attribute (set up by the test); not
-  `tempfile.gettempdir()`, which is shared;
-- a path the same function (or module, at top level) writes with a known writer:
+  `NamedTemporaryFile().name`, a `self.tmp_dir`-style attribute or a `temp_dir` / `tmp_dir`
+  variable or parameter, also through a path helper of the module (`fragment_path(temp_dir, x)`);
+  not `tempfile.gettempdir()`, which is shared;
+- a path the same function, or another function of the module (a cache it fills), writes with a
+  known writer:
   `torch.save(m, p)` ... `torch.load(p)`, `vs.save_local(d)` ... `FAISS.load_local(d, ...)`, the two
   path expressions being the same code once `with open(p, ...) as f` is followed to `p`.
 
-What this does not see: a file written in another function (a fixture, `setUp`) unless it is in a
-temporary directory, and paths that are equal only at run time.
+A load inside `__setstate__` / `__reduce__` is also the program's business: it runs only while an
+object is unpickled, which already runs whatever the pickle says.
+
+What this does not see: a file written in another module (a fixture, a sibling script) unless it
+is in a temporary directory, and paths that are spelled differently but equal at run time.
 """
 from __future__ import annotations
 
@@ -20,8 +25,9 @@ from typing import Any, Iterator, Optional
 
 import libcst as cst
 
+from ml_seclint.analysis.codegen import code_for_node
 from ml_seclint.analysis.objects import origin
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, qualnames
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, local_function, qualnames
 from ml_seclint.analysis.scopes import PARAM, Scope
 
 SERIALISERS = frozenset({
@@ -36,6 +42,8 @@ FRESH_TEMP = frozenset({"tempfile.mkdtemp", "tempfile.mkstemp", "tempfile.Tempor
 TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 TEMP_ATTRIBUTES = frozenset({"tmp_path", "tmpdir", "tmp_dir", "temp_dir", "tempdir", "_tmpdir",
                              "_tmp_dir", "tmp_folder", "temp_folder"})
+#: names that say they hold a temporary directory, whoever made it
+TEMP_NAMES = TEMP_ATTRIBUTES - {"tmp_path", "tmpdir"}
 OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open",
                      "codecs.open", "os.fdopen"})
 #: writer -> (position, keyword) of the path or file it writes
@@ -57,9 +65,16 @@ _PATH_STEPS = frozenset({"joinpath", "with_suffix", "with_name", "resolve", "abs
 _MAX_DEPTH = 8
 
 
+#: methods that run while an object is being unpickled (or pickled) already
+UNPICKLE_HOOKS = frozenset({"__setstate__", "__reduce__", "__reduce_ex__", "__getstate__"})
+
+
 def produced_here(view: CallView, keywords: tuple[str, ...], position: int = 0) -> bool:
     """The loader call's data argument (the first of `keywords` given, or the argument at
-    `position`) is the program's own output."""
+    `position`) is the program's own output, or the load runs inside an unpickling hook
+    (`__setstate__`: whatever it loads came with a pickle that already runs code)."""
+    if isinstance(view.scope.node, cst.FunctionDef) and view.scope.node.name.value in UNPICKLE_HOOKS:
+        return True
     for index, keyword in enumerate(keywords):
         expr, scope = view.arg(keyword, position if index == 0 else None)
         if expr is not MISSING:
@@ -88,6 +103,8 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
         owner, bindings = scope.lookup(expr.value)
         if expr.value in TEMP_FIXTURES and bindings and all(b.kind == PARAM for b in bindings):
             return True
+        if expr.value in TEMP_NAMES:  # a temp_dir the caller (or an earlier phase) made
+            return True
         found = origin(expr, scope)
         return found is not None and temporary(found[0], found[1], depth + 1)
     if isinstance(expr, cst.Attribute):
@@ -109,6 +126,8 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
         names = qualnames(expr.func, scope)
         if names & FRESH_TEMP:
             return True
+        if names & OPENERS and expr.args:  # open(tmp_path / "x", "rb")
+            return temporary(expr.args[0].value, scope, depth + 1)
         func = expr.func
         if names & {"os.path.join", "builtins.str", "os.fspath", "pathlib.Path", "os.path.abspath"} \
                 and expr.args:
@@ -117,13 +136,40 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
             if func.attr.value == "join" and expr.args:  # os.path.join through an alias
                 return temporary(expr.args[0].value, scope, depth + 1)
             return temporary(func.value, scope, depth + 1)
+        if expr.args and local_function(func, scope) is not None:  # fragment_path(temp_dir, name)
+            return temporary(expr.args[0].value, scope, depth + 1)
     return False
 
 
 def written_nearby(expr: cst.BaseExpression, scope: Scope) -> bool:
-    """A known writer in the same function (or module) writes the same path."""
+    """A known writer in the same function, or anywhere in the module (a cache the module fills
+    and reads back), writes the same path."""
     wanted = _path_code(expr, scope)
-    return wanted is not None and wanted in _written_paths(scope)
+    if wanted is None:
+        return False
+    if wanted in _written_paths(scope):
+        return True
+    path, path_scope = _follow_file(expr, scope)
+    owner = _sharing_scope(path, path_scope)
+    return owner is not None and wanted in _written_paths(owner)
+
+
+def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+    """Where else the path means the same: the class for `self.x` / `cls.x` (the same object's
+    path), the module for a literal or a module-level name; None for a local name."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
+        expr = expr.func if isinstance(expr, cst.Call) else expr.value
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return scope.module()
+    if isinstance(expr, cst.Name):
+        if expr.value in ("self", "cls"):
+            current: Optional[Scope] = scope
+            while current is not None and current.kind != "class":
+                current = current.parent
+            return current
+        owner, _ = scope.lookup(expr.value)
+        return owner if owner is not None and owner.kind == "module" else None
+    return None
 
 
 def _written_paths(scope: Scope) -> frozenset[str]:
@@ -171,7 +217,7 @@ def _path_code(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
     expr, scope = _follow_file(expr, scope)
     if isinstance(expr, (cst.Name, cst.Attribute, cst.SimpleString, cst.FormattedString, cst.Call,
                          cst.BinaryOperation, cst.Subscript, cst.ConcatenatedString)):
-        return cst.Module([]).code_for_node(expr)
+        return code_for_node(expr)  # iterative: any nesting depth
     return None
 
 

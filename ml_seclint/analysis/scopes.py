@@ -12,6 +12,8 @@ from typing import Iterable, Optional, Union
 
 import libcst as cst
 
+from ml_seclint.analysis.statements import pattern_names, statements
+
 IMPORT, ASSIGN, DEF, CLASS, PARAM, OTHER = "import", "assign", "def", "class", "param", "other"
 
 ScopeNode = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
@@ -26,13 +28,15 @@ class Binding:
 
 
 def dotted(expr: cst.BaseExpression) -> Optional[str]:
-    """`a.b.c` as a string, for import statements."""
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        base = dotted(expr.value)
-        return f"{base}.{expr.attr.value}" if base else None
-    return None
+    """`a.b.c` as a string (import statements, attribute targets); None for anything else."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
 
 
 class Scope:
@@ -54,8 +58,10 @@ class Scope:
             elif isinstance(node, cst.FunctionDef):
                 self._params(node.params)
                 self._block(node.body)
-            elif isinstance(node, (cst.Module, cst.ClassDef)):
-                self._block(node.body if isinstance(node, cst.ClassDef) else node)
+            elif isinstance(node, cst.ClassDef):
+                self._block(node.body)
+            else:
+                self._block(node)
             if isinstance(node, cst.Module):
                 # `global X` in any function means X can change: it is no constant
                 self.mutated.update(_globals_declared(node))
@@ -92,56 +98,27 @@ class Scope:
         for param in every:
             self._bind(param.name.value, Binding(PARAM, param))
 
-    def _block(self, block: Union[cst.Module, cst.BaseSuite, None]) -> None:
-        if block is None:
-            return
-        body = block.body
-        if isinstance(block, cst.SimpleStatementSuite):
-            for small in body:
-                self._small(small)
-            return
-        for stmt in body:
-            self._statement(stmt)
-
-    def _statement(self, stmt: cst.CSTNode) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                self._small(small)
-        elif isinstance(stmt, cst.FunctionDef):
-            self._bind(stmt.name.value, Binding(DEF, stmt))
-        elif isinstance(stmt, cst.ClassDef):
-            self._bind(stmt.name.value, Binding(CLASS, stmt))
-        elif isinstance(stmt, cst.If):
-            self._block(stmt.body)
-            orelse = stmt.orelse
-            if isinstance(orelse, cst.If):
-                self._statement(orelse)
-            elif orelse is not None:
-                self._block(orelse.body)
-        elif isinstance(stmt, (cst.For, cst.While)):
-            if isinstance(stmt, cst.For):
+    def _block(self, block: Union[cst.Module, cst.BaseSuite]) -> None:
+        for stmt in statements(block):
+            if isinstance(stmt, cst.BaseSmallStatement):
+                self._small(stmt)
+            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                kind = DEF if isinstance(stmt, cst.FunctionDef) else CLASS
+                self._bind(stmt.name.value, Binding(kind, stmt))
+            elif isinstance(stmt, cst.For):
                 self._target(stmt.target, None)
-            self._block(stmt.body)
-            if stmt.orelse is not None:
-                self._block(stmt.orelse.body)
-        elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            self._block(stmt.body)
-            for handler in stmt.handlers:
-                if handler.name is not None:
-                    self._target(handler.name.name, None)
-                self._block(handler.body)
-            if stmt.orelse is not None:
-                self._block(stmt.orelse.body)
-            if stmt.finalbody is not None:
-                self._block(stmt.finalbody.body)
-        elif isinstance(stmt, cst.With):
-            for item in stmt.items:
-                if item.asname is not None:
-                    self._target(item.asname.name, None)
-            self._block(stmt.body)
-        elif isinstance(stmt, cst.Match):
-            for case in stmt.cases:
-                self._block(case.body)
+            elif isinstance(stmt, (cst.Try, cst.TryStar)):
+                for handler in stmt.handlers:
+                    if handler.name is not None:
+                        self._target(handler.name.name, None)
+            elif isinstance(stmt, cst.With):
+                for item in stmt.items:
+                    if item.asname is not None:
+                        self._target(item.asname.name, None)
+            elif isinstance(stmt, cst.Match):
+                for case in stmt.cases:
+                    for name in pattern_names(case.pattern):
+                        self._target(name, None)
 
     def _small(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Import):
@@ -214,35 +191,6 @@ def names_in(bindings: Iterable[Binding]) -> list[Binding]:
 
 
 def _globals_declared(module: cst.Module) -> set[str]:
-    """Names declared `global` anywhere in the module's functions (a statement-level walk)."""
-    names: set[str] = set()
-    pending: list[cst.CSTNode] = list(module.body)
-    while pending:
-        stmt = pending.pop()
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Global):
-                    names.update(n.name.value for n in small.names)
-        elif isinstance(stmt, cst.BaseCompoundStatement):
-            for block in _blocks(stmt):
-                if isinstance(block, cst.SimpleStatementSuite):
-                    names.update(n.name.value for small in block.body if isinstance(small, cst.Global)
-                                 for n in small.names)
-                else:
-                    pending.extend(block.body)
-    return names
-
-
-def _blocks(stmt: cst.BaseCompoundStatement) -> list:
-    blocks = [stmt.body] if not isinstance(stmt, cst.Match) else []  # a match has only cases
-    for attr in ("orelse", "finalbody"):
-        extra = getattr(stmt, attr, None)
-        if isinstance(extra, cst.If):
-            blocks.extend(_blocks(extra))
-        elif extra is not None:
-            blocks.append(extra.body)
-    for handler in getattr(stmt, "handlers", ()):
-        blocks.append(handler.body)
-    for case in getattr(stmt, "cases", ()):
-        blocks.append(case.body)
-    return blocks
+    """Names declared `global` anywhere in the module's functions."""
+    return {name.name.value for stmt in statements(module, nested=True) if isinstance(stmt, cst.Global)
+            for name in stmt.names}

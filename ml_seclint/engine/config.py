@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,15 @@ GLOBAL_KEYS: dict[str, tuple[type, str]] = {
     "require-reason": (bool, "report a # noqa / # ml-seclint: ignore that silences a finding "
                              "without a reason as MLS001 (CLI)"),
     "notebooks": (bool, "check Jupyter notebooks (.ipynb) found in directories (default: true)"),
+    "max-file-size": (int, "files larger than this many bytes are skipped with an MLS000 (default: "
+                           "1048576, 1 MiB; a notebook may be 20 times larger, since its images "
+                           "are not read)"),
+    "cache-dir": (str, "directory of the CLI's result cache, relative to this pyproject.toml "
+                       "(default: .ml_seclint_cache beside it)"),
+    "docs-url": (str, "where the team hosts the rule pages: a base URL (`<base>/MLS102.md`) or a "
+                      "template with {code}; SARIF helpUri and report links use it"),
+    "sarif-category": (str, "SARIF automationDetails.id category, for several analyses of one "
+                            "repository (matrix builds, monorepos)"),
     "honour-nosec": (bool, "treat Bandit's `# nosec` / `# nosec B301,B614` as suppressions of the "
                            "equivalent ml-seclint codes (default: false)"),
     "context": (list, "code contexts to report (default: every context but \"vendored\"): "
@@ -86,6 +96,10 @@ class Settings:
         # like flake8 and ruff, the longer (more specific) prefix wins
         return selected >= 0 and selected > ignored
 
+    def ignored_by(self, path: str, pattern: str) -> bool:
+        """The per-file-ignores `pattern` applies to `path`."""
+        return _glob_match(self.relpath(path), pattern)
+
     def rules_for(self, path: Optional[str] = None) -> list:
         return [rule for code, rule in sorted(RULES.items()) if self.code_enabled(code, path)]
 
@@ -108,22 +122,51 @@ def _glob_match(rel: str, pattern: str) -> bool:
 # -- loading ------------------------------------------------------------------------------
 
 def _load_toml(path: Path) -> dict:
+    """The parsed file; ConfigError (the CLI exits 2) for anything that is not readable TOML."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the run
+            raise ConfigError(f"{path}: not a regular file")
         with open(path, "rb") as fh:
             return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
+                          f"offset {exc.start})") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError, and anything else it rejects
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def known_codes() -> list[str]:
+    return [NOT_CHECKED, *RULES]
+
+
+def code_prefix_problem(prefix: str) -> Optional[str]:
+    """Why `prefix` cannot select anything (with a close match), or None when it names at least
+    one code. A typo such as MLS9 would otherwise switch the gate off without a word."""
+    if not CODE_PREFIX.match(prefix):
+        return f"'{prefix}' is not an ml-seclint code prefix (MLS followed by up to three digits)"
+    codes = known_codes()
+    if any(code.startswith(prefix) for code in codes):
+        return None
+    import difflib
+
+    prefixes = sorted({code[:n] for code in codes for n in range(3, len(code) + 1)})
+    close = difflib.get_close_matches(prefix, [p for p in prefixes if len(p) == len(prefix)] or prefixes,
+                                      n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else "; `ml-seclint rules` lists them"
+    return f"'{prefix}' matches no ml-seclint code{hint}"
 
 
 def _check_codes(key: str, values: Any, where: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where}: '{key}' must be a list of code prefixes such as [\"MLS1\"]")
     for value in values:
-        if not CODE_PREFIX.match(value):
-            raise ConfigError(f"{where}: '{key}' has '{value}', which is not an ml-seclint code "
-                              f"prefix (MLS followed by up to three digits)")
+        problem = code_prefix_problem(value)
+        if problem:
+            raise ConfigError(f"{where}: '{key}' has {problem}")
     return tuple(values)
 
 
@@ -170,6 +213,8 @@ def settings_from_table(table: dict, where: str, root: Optional[str] = None,
                                    for name, globs in value.items()}
         elif key in GLOBAL_KEYS:
             settings.extra[key] = _check_type(key, value, GLOBAL_KEYS[key][0], where)
+            if key == "max-file-size" and value < 1:
+                raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
         elif key in options:
             opt = options[key]
             settings.options[key] = _check_type(key, value, opt.type, where)
@@ -191,7 +236,8 @@ def check_contexts(names: list, where: str) -> list:
 
 def _check_version(key: str, value: str, where: str) -> None:
     if parse_version(value) is None:
-        raise ConfigError(f"{where}: '{key}' must be a version such as \"2.6\", not {value!r}")
+        shown = repr(value) if len(value) <= 40 else repr(value[:37] + "...")
+        raise ConfigError(f"{where}: '{key}' must be a version such as \"2.6\", not {shown}")
 
 
 def _suggest(key: str, known: list[str]) -> str:

@@ -7,6 +7,7 @@ import libcst as cst
 
 from ml_seclint.analysis import resolve
 from ml_seclint.analysis.guards import opted_in
+from ml_seclint.engine.code_context import file_context
 from ml_seclint.analysis.scopes import Scope
 from ml_seclint.engine.rule import visitor_names
 
@@ -34,11 +35,19 @@ class FileContext:
         message may name them with `{@0}`, `{@1}` ... (filled with "line N" once positions are known)."""
         if self.expecting_error:
             return  # a test that expects this call to fail is not using it
-        if rule.honours_opt_in and opted_in(node, self.scope.node):
+        if rule.honours_opt_in and opted_in(node, self.scope):
             return  # behind an explicit opt-in: the finding belongs where the caller opts in
         self.reports.append((rule, node, message, severity, fix))
         if related:
             self.related.setdefault((rule.code, id(node)), related)
+
+    @property
+    def code_context(self) -> str:
+        """Where the file lives: library, test, example, ... (engine/code_context.py)."""
+        found = self.__dict__.get("_code_context")
+        if found is None:
+            found = self.__dict__["_code_context"] = file_context(self.path, self.settings)
+        return found
 
     # -- resolution, always relative to the scope being visited ---------------------------
     def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:

@@ -1,28 +1,31 @@
 """The one engine behind the flake8 plugin and the CLI.
 
-prefilter -> parse once (libcst) -> one batched traversal of every enabled rule -> positions
-(only for files with findings).
+text prefilter -> guard (size, Python's parser, nesting: engine/guard.py) -> cheap stage (the
+rules' names in Python's own `ast`, engine/prescreen.py) -> parse once (libcst) -> one batched
+traversal of every enabled rule -> positions (only for files with findings).
 """
 from __future__ import annotations
 
 import ast
 import sys
-import warnings
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ml_seclint.analysis.codegen import positions
+from ml_seclint.engine import deepstack, guard
 from ml_seclint.engine.code_context import apply as apply_context
 from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
 from ml_seclint.engine.finding import Finding, Related, error_finding
+from ml_seclint.engine.prescreen import screen
 from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rows import RowDispatcher
 from ml_seclint.engine.rule import Rule
 from ml_seclint.engine.traverse import walk
+from ml_seclint.secrets_table import scrub
 
 
 @dataclass
@@ -32,6 +35,12 @@ class FileResult:
     lines: int = 0
     # the parsed tree the findings' nodes belong to (the fixer edits it); never pickled
     module: Optional[cst.Module] = field(default=None, repr=False, compare=False)
+    stage: str = ""  # how far the file got: one of STAGES
+
+
+#: the stage a file stopped at: no rule's text triggers; no rule's names in its `ast`; parsed by libcst
+TEXT, NAMES, LIBCST = "text", "names", "libcst"
+STAGES = (TEXT, NAMES, LIBCST)
 
 
 def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]],
@@ -59,36 +68,68 @@ def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]],
 
 def lint_source(source: Union[str, bytes], path: str, settings: Settings,
                 rules: Optional[Sequence[type[Rule]]] = None, *,
-                check_syntax: bool = False) -> FileResult:
+                check_syntax: bool = False, tree: Optional[ast.AST] = None,
+                prescreen: bool = True) -> FileResult:
     """Lint one module. `rules` defaults to those the settings enable for `path`.
 
-    Never raises for bad input: a file libcst cannot parse, or a rule that crashes, becomes an
-    MLS000 finding and every other finding is kept. `check_syntax` also compiles with the
-    running Python (the CLI's check for syntax newer than the interpreter; flake8 does this
-    itself and reports E999).
+    Never raises for bad input: a file libcst cannot parse, one too large or nested too deeply
+    for it (engine/guard.py), or a rule that crashes, becomes an MLS000 finding and every other
+    finding is kept. `check_syntax` also reports what the running Python rejects, in files no
+    rule applies to as well (the CLI; flake8 does this itself and reports E999). `tree` is
+    Python's syntax tree of the source when the caller has one (flake8 does). `prescreen=False`
+    skips the cheap stage (only to compare the findings with and without it). Runs with a large
+    stack (engine/deepstack.py). Raises guard.NeedsIsolation for a file Python rejects while
+    `guard.isolation()` is on.
     """
+    return deepstack.call(_lint_in_context, source, path, settings, rules, check_syntax, tree, prescreen)
+
+
+def _lint_in_context(source: Union[str, bytes], path: str, settings: Settings,
+                     rules: Optional[Sequence[type[Rule]]], check_syntax: bool,
+                     tree: Optional[ast.AST], prescreen: bool) -> FileResult:
     context = file_context(path, settings)
     if not selected(context, settings):
         return FileResult(path)  # vendored code, unless asked for, and contexts left out by the user
     rules = rules_for_context(settings.rules_for(path) if rules is None else rules, context, settings)
-    result = _lint(source, path, settings, rules, check_syntax)
+    result = _lint(source, path, settings, rules, check_syntax, tree, prescreen)
     apply_context(result.findings, context, RULES)
     return result
 
 
 def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Sequence[type[Rule]],
-          check_syntax: bool) -> FileResult:
-    result = FileResult(path)
-    rules = active_rules(source, rules, settings)
-    if not rules:
+          check_syntax: bool, tree: Optional[ast.AST], prescreen: bool) -> FileResult:
+    result = FileResult(path, stage=TEXT)
+    limit = guard.max_file_size(settings)
+    if len(source) > limit:
+        result.findings.append(error_finding(path, guard.too_large(len(source), limit)))
         return result
+    rules = active_rules(source, rules, settings)
+    if not rules and not check_syntax:
+        return result
+    vetting = guard.vet(source, path, tree, measure=False)
+    if rules and vetting.tree is not None:
+        if prescreen:
+            rules = screen(vetting.tree, rules)
+            result.stage = NAMES
+        if rules:  # libcst will see it: measure the nesting on the same tree
+            vetting = guard.vet(source, path, vetting.tree)
+    if vetting.refusal is not None:
+        line, column, reason = vetting.refusal
+        result.findings.append(error_finding(path, reason, line, column))
+        return result
+    python_error = vetting.python_error
+    if not rules and python_error is None:
+        return result  # valid Python that no rule can match
+    if python_error is not None and guard.isolating():
+        raise guard.NeedsIsolation(path)
+    tree = vetting.tree = None  # not kept alive while libcst builds its tree
+    result.stage = LIBCST
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         # Python's own message and position are clearer when it rejects the file too
-        python_error = _compile_check(source, path)
-        if python_error:
-            line, column, reason = python_error[0].line, python_error[0].column, python_error[1]
+        if python_error is not None:
+            line, column, reason = python_error
         else:
             line, column, reason = exc.raw_line, exc.raw_column, exc.message
         result.findings.append(error_finding(path, f"syntax error: {reason}", line, column))
@@ -97,14 +138,15 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
         result.findings.append(error_finding(path, f"{type(exc).__name__}: {exc}"))
         return result
     result.module = module
-    if check_syntax:
-        python_error = _compile_check(source, path)
-        if python_error:
-            version = ".".join(map(str, sys.version_info[:2]))
-            result.findings.append(error_finding(
-                path, f"Python {version} cannot compile this file ({python_error[1]}); libcst parsed "
-                      f"it, so it may use newer syntax: other findings come from libcst alone",
-                python_error[0].line, python_error[0].column))
+    if check_syntax and python_error is not None:
+        version = ".".join(map(str, sys.version_info[:2]))
+        line, column, reason = python_error
+        result.findings.append(error_finding(
+            path, f"Python {version} cannot compile this file ({reason}); libcst parsed "
+                  f"it, so it may use newer syntax: other findings come from libcst alone",
+            line, column))
+    if not rules:
+        return result
 
     ctx = FileContext(module, path, settings)
     instances = [rule(ctx) for rule in rules]
@@ -120,14 +162,21 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
                 path, f"internal error in rule {rule.code} ({rule.name}): "
                       f"{type(rule.failed).__name__}: {rule.failed}; other rules still ran"))
     if ctx.reports:
-        result.findings.extend(_locate(module, ctx, path))
+        try:
+            result.findings.extend(_locate(module, ctx, path))
+        except Exception as exc:  # noqa: BLE001 - code generation: report it, keep the rest
+            result.findings.append(error_finding(
+                path, f"internal error while locating findings: {type(exc).__name__}"))
     result.findings.sort(key=lambda f: (f.line, f.column, f.code))
     return result
 
 
 def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
-    """Positions are a full code-generation pass, so they are computed only here."""
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    """Positions are a full code-generation pass, so they are computed only here (iteratively:
+    analysis/codegen.py)."""
+    wanted = [node for _, node, *_ in ctx.reports]
+    wanted.extend(other for places in ctx.related.values() for other, _ in places)  # a flow's source
+    ranges = positions(module, wanted)
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()
     outranked = _outranked(ctx.reports)
@@ -135,16 +184,18 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
         if (rule.code, id(node)) in seen or (rule.code, id(node)) in outranked:
             continue
         seen.add((rule.code, id(node)))
-        where = positions[node]
+        where = ranges[node]
         finding = Finding(
-            rule.code, f"{message} {rule.suffix()}", where.start.line, where.start.column,
+            # a message may quote source text (a URL): never a secret in full, whatever the rule
+            rule.code, f"{scrub(message)} {rule.suffix()}", where.start.line, where.start.column,
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
             node=node)
         related = ctx.related.get((rule.code, id(node)))
         if related:
-            places = [positions[other] for other, _ in related]
-            finding.related = tuple(Related(p.start.line, p.start.column, p.end.line, p.end.column, text)
-                                    for p, (_, text) in zip(places, related))
+            places = [ranges[other] for other, _ in related]
+            finding.related = tuple(
+                Related(p.start.line, p.start.column, p.end.line, p.end.column, scrub(text))
+                for p, (_, text) in zip(places, related))
             finding.template = finding.message
             finding.render_related()
         findings.append(finding)
@@ -172,21 +223,3 @@ def _subtree(node: cst.CSTNode) -> set[int]:
         ids.add(id(current))
         pending.extend(current.children)
     return ids
-
-
-class _Where:
-    def __init__(self, line: int, column: int) -> None:
-        self.line, self.column = line, column
-
-
-def _compile_check(source: Union[str, bytes], path: str) -> Optional[tuple[_Where, str]]:
-    """Where and why the running Python rejects the source, or None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences are not our business
-            ast.parse(source, path)
-    except SyntaxError as exc:
-        return _Where(exc.lineno or 1, max((exc.offset or 1) - 1, 0)), f"line {exc.lineno}: {exc.msg}"
-    except (ValueError, MemoryError, RecursionError) as exc:
-        return _Where(1, 0), f"{type(exc).__name__}: {exc}"
-    return None

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import importlib
+import importlib.resources
 import pkgutil
-import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from ml_seclint.engine.rule import Option, Rule
 
@@ -45,12 +45,18 @@ def all_options() -> dict[str, Option]:
 def rule_doc(code: str) -> Optional[str]:
     """The rule's documentation page (docs/rules/<code>.md), or None."""
     directory = docs_dir()
-    page = directory / f"{code}.md" if directory else None
-    return page.read_text(encoding="utf-8") if page and page.is_file() else None
+    page = directory.joinpath(f"{code}.md") if directory is not None else None
+    return page.read_text(encoding="utf-8") if page is not None and page.is_file() else None
 
 
-def docs_dir() -> Optional[Path]:
-    """docs/rules in a source checkout or editable install, else the copy installed as data."""
-    candidates = [Path(__file__).resolve().parents[2] / "docs" / "rules",
-                  Path(sys.prefix) / "share" / "ml-seclint" / "docs" / "rules"]
-    return next((c for c in candidates if c.is_dir()), None)
+def docs_dir() -> Any:
+    """docs/rules in a source checkout or editable install (the pages as edited), else the copy
+    the wheel build put into the package (setup.py): a directory, or a Traversable inside a zip."""
+    checkout = Path(__file__).resolve().parents[2] / "docs" / "rules"
+    if checkout.is_dir():
+        return checkout
+    try:
+        shipped = importlib.resources.files("ml_seclint").joinpath("rule_docs")
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return shipped if shipped.is_dir() else None

@@ -3,6 +3,7 @@ enabled codes, then suppression comments."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import Finding
@@ -17,6 +18,8 @@ class CheckResult:
     lines: int = 0
     fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
     diff: str = ""  # unified diff of the fixes (with --fix and --diff)
+    stage: str = ""  # where the file stopped (engine/lint.py STAGES) or "cache" (ML_SECLINT_STATS)
+    source: Optional[str] = None  # the checked text, when it was not a file (standard input)
 
 
 def select_findings(findings: list[Finding], text: str, path: str, settings: Settings,

@@ -12,6 +12,7 @@ from ml_seclint.engine.code_context import OFF
 from ml_seclint.engine.finding import Finding
 from ml_seclint.engine.rows import Row
 from ml_seclint.guidelines import SECTIONS
+from ml_seclint.secrets_table import scrub
 
 if TYPE_CHECKING:  # pragma: no cover
     from ml_seclint.engine.context import FileContext
@@ -60,6 +61,17 @@ class Rule(cst.BatchableCSTVisitor):
     # the triggers of the rows are added to it when the class is created.
     triggers: ClassVar[tuple[Any, ...]] = ()
     _hand_triggers: ClassVar[tuple[Any, ...]] = ()
+    # The cheap stage (engine/prescreen.py) sends a file to libcst for this rule only when Python's
+    # own tree of it has one of `identifiers` (as a name, attribute, imported name, keyword or
+    # identifier-like string) or a name or attribute chain that may resolve to one of `qualified`.
+    # Both are derived: the rows' qualified callees; their method names and keywords; plus, for
+    # hand-written visitors, what the rule declares they look at: `cheap_callees` (qualified names)
+    # and `cheap_names` (names on any receiver). A rule with hand-written visitors that declares
+    # neither gets `identifiers = None` and always passes (the secrets rules read every string).
+    cheap_names: ClassVar[Optional[frozenset[str]]] = None
+    cheap_callees: ClassVar[Optional[frozenset[str]]] = None
+    identifiers: ClassVar[Optional[frozenset[str]]] = None
+    qualified: ClassVar[frozenset[str]] = frozenset()
     #: severity steps by code context (engine/code_context.py): {"example": -1} is one level lower
     #: in examples; OFF (the default for tests, where loads read fixtures and downloads fetch test
     #: repositories) checks that context only when it is selected explicitly
@@ -80,6 +92,7 @@ class Rule(cst.BatchableCSTVisitor):
         cls._hand_triggers = hand
         derived = tuple(entry for row in cls.rows for entry in row.triggers())
         cls.triggers = tuple(dict.fromkeys((*hand, *derived)))
+        cls.identifiers, cls.qualified = _cheap_declaration(cls)
 
     @classmethod
     def triggers_for(cls, settings: Any) -> tuple[Any, ...]:
@@ -129,9 +142,9 @@ class Rule(cst.BatchableCSTVisitor):
     def text_finding(cls, message: str, path: str, cell: Optional[int], line: int, column: int,
                      end_column: int) -> Finding:
         """A finding of this rule at a place given by hand (no libcst node)."""
-        line = max(line, 1)
-        return Finding(cls.code, f"{message} {cls.suffix()}", line, column, line, end_column, cls.severity,
-                       cls.confidence, path=path, cell=cell)
+        line = max(line, 1)  # the message may quote the text: never a secret in full
+        return Finding(cls.code, f"{scrub(message)} {cls.suffix()}", line, column, line, end_column,
+                       cls.severity, cls.confidence, path=path, cell=cell)
 
     @classmethod
     def suffix(cls) -> str:
@@ -167,6 +180,22 @@ def visitor_names(cls: type) -> tuple[str, ...]:
             break
         names.update(n for n in vars(klass) if n.startswith(("visit_", "leave_")))
     return tuple(sorted(names))
+
+
+def _cheap_declaration(cls: type[Rule]) -> tuple[Optional[frozenset[str]], frozenset[str]]:
+    """(identifiers, qualified) of the cheap stage (see `Rule.identifiers`); identifiers is None
+    when the rule cannot be pre-checked."""
+    names: set[str] = set(cls.cheap_names or ())
+    qualified: set[str] = set(cls.cheap_callees or ())
+    for row in cls.rows:
+        qualified |= row.callees
+        if row.method is not None:
+            names.add(row.method)
+        if row.keyword_only:
+            names.update(arg.keyword for arg in row.args)
+    if visitor_names(cls) and cls.cheap_names is None and cls.cheap_callees is None:
+        return None, frozenset(qualified)  # hand-written visitors that declared nothing: always passes
+    return frozenset(names), frozenset(qualified)
 
 
 def kebab(class_name: str) -> str:

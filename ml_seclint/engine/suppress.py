@@ -21,6 +21,8 @@ import tokenize
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from ml_seclint.secrets_table import scrub
+
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEP = re.compile(r"[,\s]+")
@@ -43,8 +45,9 @@ _REASON_EDGE = " \t-\u2013\u2014:;,.=()"
 
 
 def _reason(rest: str) -> str:
+    """The reason after the codes; a provider key in it is redacted (it is printed)."""
     reason = rest.strip(_REASON_EDGE)
-    return reason if re.search(r"\w", reason) else ""
+    return scrub(reason) if re.search(r"\w", reason) else ""
 
 
 def _codes(listed: Optional[str]) -> list[str]:
@@ -96,11 +99,18 @@ def _scan(lines: list[str]) -> tuple[dict[int, tuple[int, int]], dict[int, list[
     return groups, comments
 
 
+def physical_lines(source: str) -> list[str]:
+    """The lines as flake8 reads a file (`tokenize.open(...).readlines()`): split at \\n, \\r\\n and
+    \\r only, each ending in \\n. `str.splitlines` also splits at form feeds, vertical tabs, U+2028
+    and other characters that are no line break to Python or flake8."""
+    return io.StringIO(source, newline=None).readlines()
+
+
 class Noqa:
     """Decides which findings of one source are silenced by `# noqa` (flake8's rules)."""
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines(keepends=True)
+        self.lines = physical_lines(source)
         self.whole_file = any(NOQA_FILE.match(line) for line in self.lines)
         self._groups: Optional[dict[int, tuple[int, int]]] = None
         self._comments: dict[int, list[tuple[int, int, str]]] = {}

@@ -5,7 +5,8 @@ libcst's own `visit_batched` goes through `CSTNode.visit`, which rebuilds every 
 as the parse. This walker reads the children straight from the dataclass fields instead and
 calls the same `visit_<Node>` / `leave_<Node>` methods, so rules are ordinary libcst batchable
 visitors. Children are visited in field order, with leading lines and decorators first;
-attribute visitors (`visit_<Node>_<attr>`) are not supported.
+attribute visitors (`visit_<Node>_<attr>`) are not supported. The walk is iterative: code nested
+any depth is walked (issue 9).
 """
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _fields(cls: type) -> tuple[str, ...]:
+    """The child fields of a node class, last first (children are pushed on a stack)."""
     names = [f.name for f in dataclasses.fields(cls)]
     first = [n for n in _FIRST if n in names]
-    result = tuple(first + [n for n in names if n not in first])
+    result = tuple(reversed(first + [n for n in names if n not in first]))
     _FIELDS[cls] = result
     return result
 
@@ -37,25 +39,32 @@ def walk(module: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor]) -> No
             (visit if kind == "visit" else leave).setdefault(node_type, []).append(method)
     fields = _FIELDS
     node_base = cst.CSTNode
-
-    def rec(node: cst.CSTNode) -> None:
+    sequences = (list, tuple)
+    # An explicit stack, so no nesting depth reaches the recursion limit. A popped node is
+    # visited and its children pushed (last first, so they come off in source order); a node
+    # with leave_ methods is first pushed again as a 1-tuple, to be left after its children.
+    pending: list = [module]
+    pop, push = pending.pop, pending.append
+    while pending:
+        node = pop()
+        if type(node) is tuple:
+            node = node[0]
+            for method in leave[type(node).__name__]:
+                method(node)
+            continue
         cls = type(node)
         name = cls.__name__
         methods = visit.get(name)
         if methods:
             for method in methods:
                 method(node)
+        if name in leave:
+            push((node,))
         for field in fields.get(cls) or _fields(cls):
             value = getattr(node, field)
             if isinstance(value, node_base):
-                rec(value)
-            elif type(value) in (list, tuple):
-                for item in value:
+                push(value)
+            elif value.__class__ in sequences:
+                for item in reversed(value):
                     if isinstance(item, node_base):
-                        rec(item)
-        methods = leave.get(name)
-        if methods:
-            for method in methods:
-                method(node)
-
-    rec(module)
+                        push(item)

@@ -5,12 +5,21 @@ import re
 from typing import Any, Optional
 
 _VERSION = re.compile(r"^\s*(\d+(?:\.\d+)*)")
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)\Z", re.S)
+#: digits in one part of a version: more is absurd (and int() refuses 4,300 and up)
+_MAX_DIGITS = 18
 
 
 def parse_version(text: str) -> Optional[tuple[int, ...]]:
+    """`"2.6.1"` -> (2, 6, 1); None when the text does not start with a version, or a part of it
+    has more than 18 digits."""
     match = _VERSION.match(text)
-    return tuple(int(p) for p in match.group(1).split(".")) if match else None
+    if match is None:
+        return None
+    parts = match.group(1).split(".")
+    if any(len(part) > _MAX_DIGITS for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
 
 
 def _lower_bound(spec: str) -> Optional[tuple[int, ...]]:
@@ -30,6 +39,16 @@ def _lower_bound(spec: str) -> Optional[tuple[int, ...]]:
     return bound
 
 
+def _table(value: Any) -> dict:
+    """A pyproject table, or {} when the file has something else there (it is not ours to
+    reject: the project's own tools will)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -39,14 +58,14 @@ def dependency_floor(project: dict, package: str) -> Optional[tuple[int, ...]]:
     ([project] dependencies and optional-dependencies, or poetry's tables). None when it is not
     declared or some specifier has no lower bound."""
     specs: list[str] = []
-    for requirement in [*project.get("dependencies", []),
-                        *(r for group in project.get("optional-dependencies", {}).values() for r in group)]:
+    groups = _table(project.get("optional-dependencies")).values()
+    for requirement in [*_list(project.get("dependencies")), *(r for group in groups for r in _list(group))]:
         match = _REQ_NAME.match(requirement) if isinstance(requirement, str) else None
         if match and _normal(match.group(1)) == _normal(package):
             specs.append(match.group(3))
-    poetry = project.get("_poetry", {})
-    for table in (poetry.get("dependencies", {}),
-                  *(g.get("dependencies", {}) for g in poetry.get("group", {}).values())):
+    poetry = _table(project.get("_poetry"))
+    for table in (_table(poetry.get("dependencies")),
+                  *(_table(_table(g).get("dependencies")) for g in _table(poetry.get("group")).values())):
         for name, value in table.items():
             if _normal(name) == _normal(package):
                 value = value.get("version", "") if isinstance(value, dict) else value
@@ -71,7 +90,7 @@ def requires_python_floor(project: dict) -> Optional[tuple[int, ...]]:
     spec = project.get("requires-python")
     if isinstance(spec, str):
         return _lower_bound(spec)
-    python = project.get("_poetry", {}).get("dependencies", {}).get("python")
+    python = _table(_table(project.get("_poetry")).get("dependencies")).get("python")
     if isinstance(python, str):
         return _lower_bound(python)
     return None

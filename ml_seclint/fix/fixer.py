@@ -8,21 +8,25 @@ they left unused -> the code must still parse with libcst and Python's `ast` (an
 original did). Rounds repeat until no applicable fix is left, nothing changes, or MAX_ROUNDS.
 If any round produces code that does not parse, nothing is applied and an MLS000 finding says why.
 
-Everything works on text (`fix_text`, `fix_source`; notebooks: ml_seclint/fix_notebook.py);
-`fix_file` adds the file handling: the original encoding (cookie or BOM) is used to write back,
-and libcst keeps every byte outside the edited nodes, CRLF included.
+Everything works on text (`fix_text`, `fix_source`; notebooks: ml_seclint/fix/notebook.py);
+`fix_file` adds the file handling: the original encoding (cookie or BOM) is used to write back.
+Every line the fixes did not change is written back byte for byte, CRLF included: libcst keeps
+the bytes outside the edited nodes except whitespace it normalises (a form feed at the start of a
+line), and such lines are taken from the original text; a fix that would rewrite one is refused.
+A file reached through a symlink is written only when its target is inside the checked paths.
 """
 from __future__ import annotations
 
 import ast
 import difflib
 import io
+import os
 import re
 import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -30,6 +34,8 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.analysis import codegen
+from ml_seclint.engine.guard import parse
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.fix.fixes import applies
 from ml_seclint.engine.rule import Rule
@@ -79,9 +85,16 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, *,
         chosen = _select(todo)
         try:
             module, chosen = _apply(result.module, chosen)
-            new = module.code
+            new = _code(module)
+            kept_lines = _keep_untouched(current, _code(result.module), new)
         except Exception as exc:  # noqa: BLE001 - a rule built a replacement libcst rejects
             return _failed(text, path, first, chosen, f"{type(exc).__name__}: {exc}")
+        if isinstance(kept_lines, int):
+            return _failed(text, path, first, chosen, None,
+                           f"fixes not applied, the file is unchanged: libcst does not reproduce line "
+                           f"{kept_lines} as it is (a form feed or other whitespace it normalises), "
+                           f"and a fix would rewrite it")
+        new = kept_lines
         if not chosen or new == current:  # the fixes changed nothing: stop rather than loop
             return FixResult(current, fixed, kept, suppressed, rounds=rounds)
         if original_compiles is None:
@@ -97,6 +110,36 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, *,
         fixed.extend(chosen)
         current = new
         rounds += 1
+
+
+def _code(module: cst.Module) -> str:
+    try:
+        return module.code
+    except RecursionError:  # deeply nested: the same code, generated without recursion
+        return codegen.code(module)
+
+
+def _keep_untouched(text: str, roundtrip: str, new: str) -> Union[str, int]:
+    """`new` (libcst's code of the fixed module) with every line the fixes did not change taken
+    from `text` byte for byte. libcst's code of the unfixed module (`roundtrip`) is `text`
+    except where it normalises whitespace (a form feed at the start of a line is dropped): such
+    lines come back from `text` when no fix touches them. The number of a line that a fix does
+    touch is returned instead: the fix would silently rewrite it."""
+    if roundtrip == text:
+        return new
+    original, normal, fixed = (_LINES.findall(t) for t in (text, roundtrip, new))
+    if len(original) != len(normal):
+        return 1 + next((i for i, (a, b) in enumerate(zip(original, normal)) if a != b), len(normal))
+    merged: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, normal, fixed, autojunk=False).get_opcodes():
+        if tag == "equal":
+            merged.extend(original[i1:i2])
+            continue
+        changed = next((k for k in range(i1, i2) if original[k] != normal[k]), None)
+        if changed is not None:
+            return changed + 1
+        merged.extend(fixed[j1:j2])
+    return "".join(merged)
 
 
 def _error(path: str, message: str, line: int = 1, column: int = 0) -> Finding:
@@ -275,7 +318,7 @@ def _python_error(text: str, path: str, compile_: bool) -> Optional[str]:
 def _verify(text: str, path: str, original_compiles: bool) -> Optional[str]:
     """Why the fixed code is unacceptable, or None."""
     try:
-        cst.parse_module(text)
+        parse(text)
     except Exception as exc:  # noqa: BLE001
         return f"code libcst cannot parse ({getattr(exc, 'message', exc)})"
     version = ".".join(map(str, sys.version_info[:2]))
@@ -303,16 +346,17 @@ class FileFix:
 
 
 def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool = True,
-             disable_noqa: bool = False, rules: Optional[Sequence[type[Rule]]] = None) -> FileFix:
+             disable_noqa: bool = False, rules: Optional[Sequence[type[Rule]]] = None,
+             roots: Sequence[str] = ()) -> FileFix:
     """Fix one file; with `write` the file is rewritten when it changed (bytes outside the edits,
-    the encoding and a BOM are kept), otherwise only the diff is computed."""
-    from ml_seclint.inputs.sources import decode, read_text
+    the encoding and a BOM are kept), otherwise only the diff is computed. With `roots` (the
+    checked directories), a symlink to a file outside them is not written through."""
+    from ml_seclint.engine.guard import max_file_size
+    from ml_seclint.inputs.sources import decode, read_bytes
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return FileFix(path, None, error=read_text(path)[1])
+    data, problem = read_bytes(path, max_file_size(settings))
+    if data is None:
+        return FileFix(path, None, error=problem)
     text, problem = decode(data, path)
     if text is None:
         return FileFix(path, None, error=problem)
@@ -327,9 +371,13 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
         new_data = result.text.encode(encoding)
     except (UnicodeError, ValueError) as exc:
         return _unchanged(outcome, settings, disable_noqa, _error(path, f"fixes not applied: {exc}"))
+    secrets = [*secret_findings(text, path, settings), *secret_findings(result.text, path, settings)]
     outcome.diff = redact_diff(unified_diff(text, result.text, path),
-                               (*result.fixed, *result.remaining, *result.suppressed))
+                               (*result.fixed, *result.remaining, *result.suppressed, *secrets))
     if write:
+        refusal = outside_roots(path, roots)
+        if refusal:
+            return _unchanged(outcome, settings, disable_noqa, _error(path, refusal))
         try:
             with open(path, "wb") as fh:
                 fh.write(new_data)
@@ -338,6 +386,31 @@ def fix_file(path: str, settings: Settings, unsafe: bool = False, *, write: bool
                               _error(path, f"fixes not written: {exc.strerror or exc}"))
         outcome.written = True
     return outcome
+
+
+def secret_settings(settings: Settings) -> Settings:
+    """`settings` with every MLS4xx rule enabled and nothing else: what a diff must redact does not
+    depend on the rules the run selected."""
+    import dataclasses
+
+    return dataclasses.replace(settings, select=("MLS4",), ignore=(), per_file_ignores={})
+
+
+def secret_findings(text: str, path: str, settings: Settings) -> list[Finding]:
+    """The MLS4xx findings of `text` (suppressed or not), with their nodes."""
+    return lint_source(text, path, secret_settings(settings)).findings
+
+
+def outside_roots(path: str, roots: Sequence[str]) -> Optional[str]:
+    """Why `path` must not be written: it leads (through a symlink) to a file outside every root
+    (real paths of the checked directories). None when it may be."""
+    if not roots:
+        return None
+    target = os.path.realpath(path)
+    if any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+        return None
+    return (f"fixes not written: the file is a symlink to {target}, outside the checked paths "
+            f"(run ml-seclint on that file itself to fix it)")
 
 
 def _unchanged(outcome: FileFix, settings: Settings, disable_noqa: bool, error: Finding) -> FileFix:
@@ -385,7 +458,7 @@ def check_and_fix(task: Any) -> Any:
     from ml_seclint.fix.fixes import detached
 
     outcome = fix_file(task.path, task.settings, task.unsafe_fixes, write=not task.diff,
-                       disable_noqa=task.disable_noqa)
+                       disable_noqa=task.disable_noqa, roots=task.roots)
     if outcome.result is None:
         return CheckResult(task.path, [outcome.error] if outcome.error else [])
     result = outcome.result

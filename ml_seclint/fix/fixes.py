@@ -7,11 +7,23 @@ while keeping the call's layout (one line, one argument per line, trailing comma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import libcst as cst
 
 SAFE, UNSAFE = "safe", "unsafe"
+
+
+class TextEdit(NamedTuple):
+    """Replace the text from (line, column) to (end_line, end_column) with `text`: 1-based lines,
+    0-based code-point columns, end exclusive; start == end inserts. Computed in the worker
+    (ml_seclint.fix.edits), where the fix's nodes live, for SARIF, rdjson and the editor."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
 
 
 @dataclass
@@ -30,11 +42,12 @@ class Fix:
     replacements: dict[Any, Any] = field(default_factory=dict)
     imports: tuple[tuple[str, ...], ...] = ()
     unused_imports: tuple[tuple[str, ...], ...] = ()
+    edits: Optional[tuple[TextEdit, ...]] = None  # the fix alone as text edits, when computed
 
     def detached(self) -> "Fix":
         """The same fix without its libcst nodes (what crosses process boundaries and is shown
-        in the output: title and safety)."""
-        return Fix(self.title, self.safety, {}, self.imports, self.unused_imports)
+        in the output: title, safety and the text edits)."""
+        return Fix(self.title, self.safety, {}, self.imports, self.unused_imports, self.edits)
 
 
 def detached(fix: Any) -> Any:

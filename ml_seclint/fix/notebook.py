@@ -18,6 +18,7 @@ reproduced exactly: outputs, metadata and every other cell stay byte for byte as
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -93,10 +94,10 @@ def _join(cells: Sequence[list[str]]) -> str:
 
 
 def _parses(text: str) -> bool:
-    import libcst as cst
+    from ml_seclint.engine.guard import parse
 
     try:
-        cst.parse_module(text)
+        parse(text)
     except Exception:  # noqa: BLE001 - any parser failure: the cell is not fixable
         return False
     return True
@@ -216,13 +217,11 @@ def fix_notebook_file(task: Any) -> Any:
     import codecs
 
     from ml_seclint.inputs import notebooks
-    from ml_seclint.fix.fixer import redact_diff, unified_diff
+    from ml_seclint.fix.fixer import outside_roots, redact_diff, secret_settings, unified_diff
     from ml_seclint.fix.fixes import detached
 
-    try:
-        with open(task.path, "rb") as fh:
-            data = fh.read()
-    except OSError:
+    data, _ = notebooks.read_notebook(task.path, task.settings)
+    if data is None:
         return notebooks.check_notebook(task)  # reports why it cannot be read
     bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
     try:
@@ -234,9 +233,17 @@ def fix_notebook_file(task: Any) -> Any:
     new_data = bom + new.encode("utf-8") if new != text else data
     secrets: list[str] = []
     result = notebooks.check_notebook_data(new_data, task, secrets)
+    if new != text:  # what the diff must redact, whichever rules this run selected
+        secret_task = dataclasses.replace(task, settings=secret_settings(task.settings), disable_noqa=True)
+        for version in (data, new_data):
+            notebooks.check_notebook_data(version, secret_task, secrets)
     if new != text:
         result.diff = redact_diff(unified_diff(text, new, task.path), fixed, secrets)
-        if not task.diff:
+        refusal = None if task.diff else outside_roots(task.path, task.roots)
+        if refusal:
+            result = notebooks.check_notebook_data(data, task)
+            error, fixed = _error(task.path, refusal), []
+        elif not task.diff:
             try:
                 with open(task.path, "wb") as fh:
                     fh.write(new_data)

@@ -25,14 +25,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _codes(value: str) -> list[str]:
-    from ml_seclint.engine.config import CODE_PREFIX
+    from ml_seclint.engine.config import code_prefix_problem
 
     codes = [c.strip() for c in value.split(",") if c.strip()]
     for code in codes:
-        if not CODE_PREFIX.match(code):
-            raise argparse.ArgumentTypeError(
-                f"'{code}' is not an ml-seclint code prefix (MLS followed by up to three digits)")
+        problem = code_prefix_problem(code)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
     return codes
+
+
+def _patterns(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+#: --output-format values: Ruff's two text styles, `text` (full on a terminal, else concise),
+#: and the machine formats of ml_seclint.output.formats()
+TEXT_STYLES = ("concise", "full", "text")
+CONFIDENCES = ("low", "medium", "high")
 
 
 def _contexts(value: str) -> list[str]:
@@ -58,7 +68,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated code prefixes to enable (replaces the configured select)")
     check.add_argument("--ignore", type=_codes, metavar="CODES",
                        help="comma-separated code prefixes to disable (replaces the configured ignore)")
-    check.add_argument("--format", choices=sorted(formats()), default="text", help="output format")
+    output_formats = [*TEXT_STYLES, *sorted(set(formats()) - {"text"})]
+    check.add_argument("--output-format", "--format", dest="format", choices=output_formats, default="text",
+                       metavar="FORMAT",
+                       help="concise (one line per finding), full (with the source line, the guideline "
+                            "section and the fix), text (default: full on a terminal, concise otherwise), "
+                            "json, sarif, github, rdjson")
+    check.add_argument("--statistics", action="store_true",
+                       help="count the findings per code instead of listing them (text or json)")
+    check.add_argument("--quiet", "-q", action="store_true", help="print the findings only, no summary")
+    check.add_argument("--severity", choices=SEVERITIES, default="low", metavar="SEVERITY",
+                       help="show only findings of this severity or above: low (default), medium, high, "
+                            "critical; hidden findings do not count for the exit status")
+    check.add_argument("--confidence", choices=CONFIDENCES, default="low", metavar="CONFIDENCE",
+                       help="show only findings of rules with this confidence or above: low (default), "
+                            "medium, high")
+    check.add_argument("--exclude", type=_patterns, metavar="PATTERNS",
+                       help="comma-separated glob patterns not to check (replaces the configured exclude)")
+    check.add_argument("--extend-exclude", type=_patterns, metavar="PATTERNS",
+                       help="comma-separated glob patterns not to check, added to the configured exclude")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="with PATH '-': the name of the code read from standard input (for "
+                            "configuration, per-file ignores and the output)")
+    check.add_argument("--sarif-category", metavar="CATEGORY",
+                       help="SARIF automationDetails.id category (GitHub code scanning's `category`)")
     check.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
                        help="worker processes (default: CPU count)")
     check.add_argument("--config", metavar="PYPROJECT",
@@ -89,12 +122,43 @@ def build_parser() -> argparse.ArgumentParser:
                             + ", ".join(CONTEXTS))
     check.add_argument("--no-notebooks", action="store_true",
                        help="do not check Jupyter notebooks (.ipynb) found in directories")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the result cache (also ML_SECLINT_NO_CACHE=1)")
+    check.add_argument("--cache-dir", metavar="DIR",
+                       help="result cache directory (default: cache-dir in [tool.ml-seclint], "
+                            "ML_SECLINT_CACHE_DIR, else .ml_seclint_cache in the project root)")
 
     rules = sub.add_parser("rules", help="list the rules with their guideline sections")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", metavar="CODE")
+
+    report = sub.add_parser("report", help="a guideline report of a run (or of a JSON results file), "
+                                           "as Markdown or a self-contained HTML page")
+    report.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    report.add_argument("--input", "-i", metavar="RESULTS",
+                        help="report on this `check --format json` output instead of running a check")
+    report.add_argument("--format", choices=("markdown", "html"),
+                        help="markdown (default) or html (the default for an --output ending in .html)")
+    report.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    report.add_argument("--select", type=_codes, metavar="CODES", help="as for check")
+    report.add_argument("--ignore", type=_codes, metavar="CODES", help="as for check")
+    report.add_argument("--config", metavar="PYPROJECT", help="as for check")
+    report.add_argument("--exclude", type=_patterns, metavar="PATTERNS", help="as for check")
+    report.add_argument("--extend-exclude", type=_patterns, metavar="PATTERNS", help="as for check")
+    report.add_argument("--no-notebooks", action="store_true", help="as for check")
+    report.add_argument("--context", type=_contexts, metavar="CONTEXTS", help="as for check")
+    report.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="as for check")
+
+    init = sub.add_parser("init", help="add a commented [tool.ml-seclint] table to pyproject.toml "
+                                       "(created when missing, never overwritten)")
+    init.add_argument("--pyproject", default="pyproject.toml", metavar="PATH",
+                      help="the file to write (default: pyproject.toml)")
+
+    sub.add_parser("server", help="run the language server (LSP over stdio) for editors; "
+                                  "needs the [server] extra (pygls)")
     return parser
 
 
@@ -108,6 +172,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_explain(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "server":
+            return cmd_server()
+        if args.command == "report":
+            return cmd_report(args)
+        if args.command == "init":
+            return cmd_init(args)
         parser.print_help()
         return EXIT_ERROR
     except UsageError as exc:
@@ -121,34 +191,49 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ml_seclint.engine.config import ConfigError
-    from ml_seclint.output import formats
-    from ml_seclint.output.report import Report
-    from ml_seclint.frontends.runner import Progress, run
+    from ml_seclint.frontends.cache import ENV_OFF as ENV_NO_CACHE, Cache
+    from ml_seclint.frontends.runner import Progress, run, stage_counts
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     paths = args.paths or ["."]
+    stdin = "-" in paths
     for path in paths:
-        if not os.path.lexists(path):
+        if path != "-" and not os.path.lexists(path):
             raise UsageError(f"path '{path}' does not exist")
+    if stdin and len(paths) > 1:
+        raise UsageError("'-' (standard input) cannot be combined with other paths")
+    if args.stdin_filename and not stdin:
+        raise UsageError("--stdin-filename needs the path '-'")
     if args.since and args.write_baseline:
         raise UsageError("--write-baseline records every finding; it cannot be combined with --since")
     fixing = bool(getattr(args, "fix", False) or getattr(args, "diff", False))
     if fixing and args.since:
         raise UsageError("--fix and --diff fix whole files; they cannot be combined with --since")
+    if fixing and stdin:
+        raise UsageError("--fix and --diff rewrite files; they cannot be used on standard input")
+    if args.statistics and args.format not in (*TEXT_STYLES, "json"):
+        raise UsageError("--statistics prints text or json, not " + args.format)
     baseline = _load_baseline(args.baseline) if args.baseline else None
     changed = _changed_lines(args.since) if args.since else None
     try:
-        tasks = collect_tasks(paths, args)
+        tasks = stdin_tasks(args) if stdin else collect_tasks(paths, args)
     except ConfigError as exc:
         raise UsageError(f"configuration: {exc}") from None
     if changed is not None:
         tasks = [t for t in tasks if _real(t.path) in changed and changed[_real(t.path)] != set()]
+    edits = args.format in ("sarif", "rdjson")  # text edits of the fixes, computed in the workers
+    cache = None if fixing or edits or args.no_cache or os.environ.get(ENV_NO_CACHE, "") not in ("", "0") \
+        else Cache(args.cache_dir)
     for task in tasks:
-        task.fix, task.unsafe_fixes, task.diff = fixing, args.unsafe_fixes, args.diff
+        task.fix, task.unsafe_fixes, task.diff, task.edits = fixing, args.unsafe_fixes, args.diff, edits
+        task.cache = cache
     progress = Progress()
-    results = run(tasks, args.jobs, progress)
+    stream = _streaming(args, fixing, changed)
+    results = run(tasks, args.jobs, progress, on_result=stream(progress) if stream else None)
     progress.finish()
+    if os.environ.get("ML_SECLINT_STATS"):
+        print(stage_counts(results), file=sys.stderr)
     if args.diff:
         return _print_diff(results, args)
     findings = [f for r in results for f in r.findings]
@@ -160,13 +245,92 @@ def cmd_check(args: argparse.Namespace) -> int:
                                 for group in (findings, suppressed))
     findings, accepted, baseline_path = _apply_baseline(
         args, baseline, findings, [t.path for t in tasks] if changed is None else [])
-    report = Report(findings, len(results), suppressed + accepted, root=os.getcwd(),
-                    show_suppressed=args.show_suppressed, baseline=baseline_path,
-                    fixed=[f for r in results for f in r.fixed])
-    _write(formats()[args.format](report), args.output)
+    shown = [f for f in findings if _displayed(f, args)]
+    settings = tasks[0].settings if tasks else None
+    report = build_report(args, results, shown, suppressed + accepted, baseline_path, settings)
+    report.hidden = len(findings) - len(shown)
+    if stream:  # the findings are out already
+        from ml_seclint.output.text import render_summary
+
+        _write(render_summary(report, _text_options(args)), None)
+    else:
+        _write(render_report(report, args), args.output)
     failing = SEVERITIES[SEVERITIES.index(args.fail_on):]
-    fails = any(f.severity in failing or f.severity not in SEVERITIES for f in findings)
+    fails = any(f.severity in failing or f.severity not in SEVERITIES for f in shown)
     return EXIT_FINDINGS if fails and not args.exit_zero else EXIT_CLEAN
+
+
+def _streaming(args: argparse.Namespace, fixing: bool, changed: Optional[dict]):
+    """On a terminal, the text formats print each file's findings as soon as the file is done (in
+    the same order as at the end); pipes, files, the machine formats and runs whose findings are
+    filtered afterwards (baseline, --since) get the whole report at once. Returns a factory of the
+    per-result printer, or None."""
+    if args.format not in TEXT_STYLES or args.output or fixing or changed is not None or args.baseline \
+            or args.write_baseline or args.statistics or not sys.stdout.isatty():
+        return None
+    from ml_seclint.output.source import SourceFiles
+    from ml_seclint.output.text import render_findings
+
+    options, files = _text_options(args), SourceFiles(os.getcwd())
+
+    def printer(progress):
+        def show(result) -> None:
+            shown = [f for f in result.findings if _displayed(f, args)]
+            if shown:
+                progress.clear()
+                sys.stdout.write(render_findings(shown, options, files, result.suppressed))
+                sys.stdout.flush()
+        return show
+    return printer
+
+
+def _displayed(finding, args: argparse.Namespace) -> bool:
+    """--severity / --confidence; MLS000 (a file not checked) is always shown."""
+    from ml_seclint.engine.finding import NOT_CHECKED
+
+    if finding.code == NOT_CHECKED:
+        return True
+    severity = SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else len(SEVERITIES)
+    confidence = CONFIDENCES.index(finding.confidence) if finding.confidence in CONFIDENCES else 0
+    return severity >= SEVERITIES.index(args.severity) and confidence >= CONFIDENCES.index(args.confidence)
+
+
+def build_report(args: argparse.Namespace, results: list, findings: list, suppressed: list,
+                 baseline_path: Optional[str], settings):
+    from ml_seclint.output.report import Report
+
+    extra = settings.extra if settings is not None else {}
+    sources = {r.path: r.source for r in results if getattr(r, "source", None) is not None}
+    return Report(findings, len(results), suppressed, root=os.getcwd(),
+                  show_suppressed=args.show_suppressed, baseline=baseline_path,
+                  fixed=[f for r in results for f in r.fixed], sources=sources,
+                  sarif_category=getattr(args, "sarif_category", None) or extra.get("sarif-category"),
+                  docs_url=extra.get("docs-url"))
+
+
+def render_report(report, args: argparse.Namespace) -> str:
+    from ml_seclint.output import formats
+
+    if args.statistics:
+        from ml_seclint.output.statistics import render_json, render_text, statistics
+
+        rows = statistics(report.findings)
+        return render_json(rows) if args.format == "json" else render_text(rows)
+    if args.format not in TEXT_STYLES:
+        return formats()[args.format](report)
+    from ml_seclint.output.text import render
+
+    return render(report, _text_options(args))
+
+
+def _text_options(args: argparse.Namespace):
+    from ml_seclint.output.style import use_colour
+    from ml_seclint.output.text import TextOptions
+
+    terminal = args.output is None and sys.stdout.isatty()
+    style = args.format if args.format != "text" else ("full" if terminal else "concise")
+    colour = args.output is None and use_colour(sys.stdout)
+    return TextOptions(style=style, colour=colour, quiet=args.quiet)
 
 
 def _print_diff(results: list, args: argparse.Namespace) -> int:
@@ -249,6 +413,19 @@ def _write(text: str, output: Optional[str]) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
+def stdin_tasks(args: argparse.Namespace) -> list:
+    """`check -`: one task whose text is standard input, named --stdin-filename (settings,
+    per-file ignores and the output use that name; a name ending in .ipynb is a notebook)."""
+    from ml_seclint.engine.config import find_settings, load_settings
+    from ml_seclint.frontends.runner import Task
+
+    name = args.stdin_filename or "-"
+    directory = os.path.dirname(os.path.abspath(name)) if args.stdin_filename else os.getcwd()
+    settings = _with_flags(load_settings(args.config) if args.config else find_settings(directory), args)
+    text = sys.stdin.read()
+    return [Task(_display(name) if args.stdin_filename else name, settings, args.disable_noqa, source=text)]
+
+
 def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:
     from ml_seclint.engine.config import find_settings, load_settings
     from ml_seclint.frontends.runner import Task
@@ -266,6 +443,10 @@ def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:
 
     tasks: list[Task] = []
     seen: set[str] = set()
+    # --fix writes through a symlink only to a file under a checked directory (or the directory
+    # of a file named on the command line)
+    roots = tuple(sorted({os.path.realpath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
+                          for p in paths}))
     for path in paths:
         if os.path.isdir(path):
             files = list(walk(path, settings_for))
@@ -275,7 +456,8 @@ def collect_tasks(paths: Sequence[str], args: argparse.Namespace) -> list:
             key = os.path.abspath(file)
             if key not in seen:
                 seen.add(key)
-                tasks.append(Task(_display(file), settings_for(os.path.dirname(key)), args.disable_noqa))
+                tasks.append(Task(_display(file), settings_for(os.path.dirname(key)), args.disable_noqa,
+                                  roots=roots))
     return tasks
 
 
@@ -295,8 +477,91 @@ def _with_flags(settings, args: argparse.Namespace):
     if getattr(args, "context", None):
         changes["extra"] = {**changes.get("extra", settings.extra), "context": tuple(args.context)}
     if getattr(args, "no_notebooks", False):
-        changes["extra"] = {**settings.extra, "notebooks": False}
+        changes["extra"] = {**changes.get("extra", settings.extra), "notebooks": False}
+    if getattr(args, "exclude", None) is not None:
+        changes["exclude"] = tuple(args.exclude)
+    if getattr(args, "extend_exclude", None):
+        changes["exclude"] = (*changes.get("exclude", settings.exclude), *args.extend_exclude)
     return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ml_seclint.output import guideline_html, guideline_report
+
+    if args.input:
+        findings, files_checked, version = _results_file(args.input)
+        docs_url = None
+    else:
+        findings, files_checked, docs_url = _run_for_report(args)
+        version = __version__
+    model = guideline_report.build(findings, files_checked, version, docs_url)
+    html = args.format == "html" or (args.format is None and (args.output or "").endswith((".html", ".htm")))
+    _write(guideline_html.render(model) if html else guideline_report.markdown(model), args.output)
+    return EXIT_CLEAN
+
+
+def _results_file(path: str) -> tuple[list, Optional[int], str]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from None
+    findings = data.get("findings") if isinstance(data, dict) else None
+    keys = ("path", "line", "code", "severity", "message")
+    if not isinstance(findings, list) or not all(isinstance(f, dict) and all(k in f for k in keys)
+                                                 for f in findings):
+        raise UsageError(f"{path} is not the output of `ml-seclint check --format json`")
+    summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
+    return findings, summary.get("files_checked"), str(data.get("version", "?"))
+
+
+def _run_for_report(args: argparse.Namespace) -> tuple[list, int, Optional[str]]:
+    from ml_seclint.engine.config import ConfigError
+    from ml_seclint.frontends.runner import Progress, run
+    from ml_seclint.output.report import finding_dict
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"path '{path}' does not exist")
+    args.disable_noqa = False
+    try:
+        tasks = collect_tasks(paths, args)
+    except ConfigError as exc:
+        raise UsageError(f"configuration: {exc}") from None
+    progress = Progress()
+    results = run(tasks, args.jobs, progress)
+    progress.finish()
+    docs_url = tasks[0].settings.extra.get("docs-url") if tasks else None
+    return [finding_dict(f) for r in results for f in r.findings], len(results), docs_url
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from ml_seclint.frontends.init import InitError, init
+
+    try:
+        done = init(args.pyproject)
+    except InitError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.pyproject}: {exc.strerror or exc}") from None
+    print(f"ml-seclint: {done}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def cmd_server() -> int:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        raise UsageError("`ml-seclint server` needs pygls: pip install 'ml-seclint[server]'") from None
+    from ml_seclint.frontends.server import serve
+
+    serve()
+    return EXIT_CLEAN
 
 
 # -- rules / explain -----------------------------------------------------------------------

@@ -3,7 +3,9 @@
 flake8 keeps selection, `# noqa`, extend-ignore and per-file-ignores; this adapter only runs the
 engine with the rule options of `[tool.ml-seclint]`, drops what `# ml-seclint: ignore[...]` comments
 silence (so the editor agrees with the CLI), and never raises: any failure becomes one
-MLS000 line for that file, so flake8 still reports every other finding of every file.
+MLS000 line for that file, so flake8 still reports every other finding of every file. flake8 calls
+it only for files Python parses, and the engine's guard refuses what would crash libcst's parser
+in them (engine/guard.py), so the plugin cannot take a flake8 worker down.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class Flake8Plugin:
     disable_noqa = False
 
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
+        self.tree = tree  # flake8's own parse: the engine's cheap stage walks it, no second parse
         self.lines = lines
         self.filename = filename
 
@@ -37,6 +40,13 @@ class Flake8Plugin:
     def parse_options(cls, options: Any) -> None:
         cls.config_path = getattr(options, "ml_seclint_config", None)
         cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
+        if _runs_in_parallel(options):
+            # flake8 forks its workers after this: importing the engine (libcst, the rules) once
+            # here spares each worker its own import. A single file imports it only if it needs it.
+            try:
+                import ml_seclint.engine.lint  # noqa: F401
+            except Exception:  # noqa: BLE001 - run() reports it per file as MLS000, never flake8
+                pass
 
     def run(self) -> Iterator[Result]:
         try:
@@ -71,8 +81,18 @@ class Flake8Plugin:
             return
         # flake8 does the selecting: run every rule, with the project's rule options
         source = "".join(self.lines)
-        result = lint_source(source, self.filename, settings, list(RULES.values()))
+        result = lint_source(source, self.filename, settings, list(RULES.values()), tree=self.tree)
         # flake8 applies `# noqa`; ml-seclint's own `# ml-seclint: ignore[...]` is applied here
         nosec = settings.extra.get("honour-nosec") is True
         for finding in result.findings if self.disable_noqa else drop_ignored(result.findings, source, nosec):
             yield self._line(finding)
+
+
+def _runs_in_parallel(options: Any) -> bool:
+    """flake8 will check several files in worker processes: --jobs is not 1 and a directory or
+    more than one file was named."""
+    jobs = getattr(options, "jobs", None)
+    if jobs is None or (getattr(jobs, "n_jobs", 1) == 1 and not getattr(jobs, "is_auto", False)):
+        return False
+    names = list(getattr(options, "filenames", None) or ["."])
+    return len(names) > 1 or os.path.isdir(names[0])

@@ -4,7 +4,8 @@ The code cells are joined into one module, so an import in the first cell resolv
 later one, and the engine runs once. IPython syntax is neutralised line by line without moving
 any other line or column: a line magic, shell escape or help line (`%time`, `!pip`, `obj?`)
 becomes a blank line (inside a block: `pass` at the same indentation; `x = !ls` keeps its target:
-`x = ...`), and a cell magic that is not Python (`%%bash`, `%%writefile`) becomes blank lines.
+`x = ...`), the lines a backslash continues it onto become blank lines (IPython joins them to it),
+and a cell magic that is not Python (`%%bash`, `%%writefile`) becomes blank lines.
 A line map takes every finding back to its cell (1-based position in the notebook's `cells`
 list, markdown cells included) and its line in that cell.
 
@@ -27,6 +28,7 @@ from ml_seclint.engine.code_context import apply as apply_context
 from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.finding import NOT_CHECKED, Finding, error_finding
+from ml_seclint.engine.guard import max_file_size
 from ml_seclint.engine.lint import lint_source
 from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rule import Rule
@@ -190,18 +192,26 @@ def to_python(source: str) -> tuple[list[str], list[tuple[int, str]]]:
         lines[first] = ""
     state = _LineState()
     out: list[str] = []
+    continued = False  # the line before is a magic or shell line ending in a backslash
     for number, line in enumerate(lines, 1):
+        if continued:  # IPython joins it to that line (`!pip install -q \` + next line)
+            magic.append((number, line))
+            continued = line.endswith("\\")
+            out.append("")
+            continue
         if state.at_statement_start and line.strip():
             stripped = line.lstrip()
             indent = line[:len(line) - len(stripped)]
             assign = _MAGIC_ASSIGN.match(stripped)
             if stripped.startswith(("%", "!", "?")) or _HELP.match(stripped):
                 magic.append((number, line))
+                continued = line.endswith("\\")
                 # a blank line at the top level (so a fix's import still lands among the cell's
                 # imports), `pass` inside a block (which must not become empty)
                 line = indent + "pass" if indent else ""
             elif assign:
                 magic.append((number, line))
+                continued = line.endswith("\\")
                 line = f"{indent}{assign.group('target')} = ..."
         state.feed(line)
         out.append(line)
@@ -315,6 +325,8 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
     """Cells that do not parse on their own: each one MLS000 (appended to `errors`)."""
     import libcst as cst
 
+    from ml_seclint.engine.guard import Refused, parse
+
     broken = []
     for cell in cells:
         if cell.kind != "code" or cell.language not in PYTHON_LANGUAGES:
@@ -322,7 +334,7 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
         lines, _ = to_python(cell.source)
         source = "\n".join(lines) + "\n"
         try:
-            cst.parse_module(source)
+            parse(source)
         except cst.ParserSyntaxError as exc:
             line, column = _syntax_position(source, exc.raw_line, exc.raw_column, len(lines))
             message = re.sub(r"error at \d+:\d+: ", "", exc.message)
@@ -332,7 +344,8 @@ def _broken_cells(cells: Sequence[Cell], errors: list[Finding], path: str) -> li
             errors.append(error)
             broken.append(cell.index)
         except Exception as exc:  # noqa: BLE001 - parser bugs: skip the cell, keep the rest
-            error = error_finding(path, f"cell {cell.index} could not be parsed: {type(exc).__name__}")
+            why = str(exc) if isinstance(exc, Refused) else type(exc).__name__
+            error = error_finding(path, f"cell {cell.index} could not be parsed: {why}")
             error.cell, error.end_column = cell.index, 1
             errors.append(error)
             broken.append(cell.index)
@@ -398,12 +411,21 @@ def check_notebook(task: Any) -> Any:
     `# ml-seclint: ignore`) in code cells and on magic lines, map to cells."""
     from ml_seclint.engine.results import CheckResult
 
-    try:
-        with open(task.path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return CheckResult(task.path, [error_finding(task.path, f"cannot read file: {exc.strerror or exc}")])
+    data, error = read_notebook(task.path, task.settings)
+    if data is None:
+        return CheckResult(task.path, [error] if error else [])
     return check_notebook_data(data, task)
+
+
+#: a notebook file may be this many times `max-file-size`: images and other binary outputs are
+#: never read, and the limit applies again to the code and text that are checked
+NOTEBOOK_SIZE_FACTOR = 20
+
+
+def read_notebook(path: str, settings: Settings) -> tuple[Optional[bytes], Optional[Finding]]:
+    from ml_seclint.inputs.sources import read_bytes
+
+    return read_bytes(path, max_file_size(settings) * NOTEBOOK_SIZE_FACTOR)
 
 
 def check_notebook_data(data: Union[bytes, str], task: Any, secrets: Optional[list[str]] = None) -> Any:

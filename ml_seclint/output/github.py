@@ -3,6 +3,8 @@
 Escaping follows actions/toolkit (core/src/command.ts): the message escapes `%`, CR and LF;
 property values also escape `:` and `,`. Columns are 1-based code points with an inclusive end, and
 are only sent for single-line findings (the toolkit rejects columns on multi-line annotations).
+Notebook findings point at the .ipynb line holding their cell's source line (line 1 when it
+cannot be found), with the cell in the message.
 GitHub shows at most 10 annotations of each level per step and 50 per job: for complete results
 upload SARIF (docs/ci.md).
 """
@@ -26,13 +28,14 @@ def escape_property(text: str) -> str:
 def annotation(finding, files: SourceFiles) -> str:
     rule = RULES.get(finding.code)
     title = f"{finding.code} {rule.name if rule else 'file-not-checked'} ({finding.severity})"
-    props = [("file", files.relative(finding.path)), ("line", finding.line)]
-    if finding.end_line > finding.line:
-        props.append(("endLine", finding.end_line))
-    elif finding.cell is None:
-        props.append(("col", finding.column + 1))
-        if finding.end_column > finding.column:
-            props.append(("endColumn", finding.end_column))
+    line, column, end_line, end_column, exact = files.located(finding)
+    props = [("file", files.relative(finding.path)), ("line", line)]
+    if end_line > line:
+        props.append(("endLine", end_line))
+    elif exact:
+        props.append(("col", column + 1))
+        if end_column > column:
+            props.append(("endColumn", end_column))
     props.append(("title", title))
     message = finding.message if finding.cell is None else f"cell {finding.cell}: {finding.message}"
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)

@@ -1,13 +1,14 @@
 """What every output format renders: the run (`Report`) and the shape of one finding."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
 from ml_seclint import __version__
 from ml_seclint.guidelines import SECTIONS
-from ml_seclint.engine.finding import Finding
+from ml_seclint.engine.finding import SEVERITIES, Finding
 from ml_seclint.engine.registry import RULES
 
 
@@ -23,6 +24,10 @@ class Report:
     show_suppressed: bool = False  # --show-suppressed: list `suppressed` with the reasons
     baseline: Optional[str] = None  # the --baseline file, when one was applied
     fixed: list[Finding] = field(default_factory=list)  # findings fixed by --fix (not in findings)
+    hidden: int = 0  # findings left out by the --severity / --confidence display filters
+    sources: dict = field(default_factory=dict)  # path -> text of inputs not on disk (stdin)
+    sarif_category: Optional[str] = None  # SARIF automationDetails.id category
+    docs_url: Optional[str] = None  # base URL or {code} template of hosted rule pages
 
     def summary(self) -> dict:
         return {
@@ -37,6 +42,31 @@ class Report:
             "fixable": {safety: sum(1 for f in self.findings if fix_safety(f) == safety)
                         for safety in ("safe", "unsafe")},
         }
+
+
+_SUFFIX = re.compile(r" \[AI guideline [^\[\]]*\]$")
+
+
+def by_severity(findings: list[Finding]) -> list[tuple[str, int]]:
+    """(severity, count), the most severe first; unknown severities last."""
+    counts = Counter(f.severity for f in findings)
+    order = [*reversed(SEVERITIES), *sorted(set(counts) - set(SEVERITIES))]
+    return [(severity, counts[severity]) for severity in order if counts[severity]]
+
+
+def short_message(finding: Finding) -> str:
+    """The message without its `[AI guideline ...; CWE-...]` suffix (shown on its own line in
+    the full text output, and left out of the concise one)."""
+    return _SUFFIX.sub("", finding.message)
+
+
+def rule_url(code: str, docs_url: Optional[str]) -> Optional[str]:
+    """The hosted page of a rule (`docs-url` setting: a base URL or a template with {code})."""
+    if not docs_url:
+        return None
+    if "{code}" in docs_url:
+        return docs_url.replace("{code}", code)
+    return f"{docs_url.rstrip('/')}/{code}.md"
 
 
 def fix_safety(finding: Finding) -> Optional[str]:

@@ -1,18 +1,22 @@
 """SARIF 2.1.0 as GitHub code scanning accepts it (docs/ci.md shows the upload).
 
-Every registered rule is in `tool.driver.rules` (plus MLS000), with its doc page as `help`, tags
-(`security`, `external/cwe/cwe-N`, `guideline/<section>`), `precision` and `security-severity` (a
-string). Results carry paths relative to the scan root, 1-based regions whose `endColumn` is the
-column after the last character, in Unicode code points (`columnKind`), and the
-`primaryLocationLineHash` that github/codeql-action's upload step would compute, so uploads through
-the API and through the action give the same alerts. Notebook findings keep the notebook's path;
-their cell is in the message and in `properties.cell`.
+Every registered rule is in `tool.driver.rules` (plus MLS000), with its doc page and the titles of
+its guideline section, CWE, OWASP and ATLAS ids as `help`, tags (`security`,
+`external/cwe/cwe-N`, `guideline/<section>`), `precision` and `security-severity` (a string);
+`helpUri` only when the `docs-url` setting says where the team hosts the pages. Results carry paths
+relative to the scan root, 1-based regions whose `endColumn` is the column after the last
+character, in Unicode code points (`columnKind`), the `primaryLocationLineHash` that
+github/codeql-action's upload step would compute, and `fixes` (text replacements, safe or unsafe)
+when the finding has one. Notebook findings point at the line of the .ipynb file that holds their
+cell's source line (the cell is also in the message and in `properties.cell`); when that line
+cannot be found the region is line 1 with the cell position in its `properties`.
 """
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 from urllib.parse import quote
 
@@ -21,14 +25,15 @@ from ml_seclint.output.source import SourceFiles
 from ml_seclint.engine.finding import NOT_CHECKED, SECURITY_SEVERITY, Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-PROJECT_URL = "https://github.com/ml-seclint/ml-seclint"
 LEVEL = {"low": "note", "medium": "warning", "high": "error", "critical": "error"}
 PRECISION = {"low": "low", "medium": "medium", "high": "high"}
 ROOT_ID = "%SRCROOT%"
 
 
-def help_uri(code: str) -> str:
-    return f"{PROJECT_URL}/blob/main/docs/rules/{code}.md"
+def help_uri(code: str, docs_url: Optional[str]) -> Optional[str]:
+    from ml_seclint.output.report import rule_url
+
+    return rule_url(code, docs_url)
 
 
 # -- GitHub's line fingerprint -------------------------------------------------------------
@@ -105,7 +110,21 @@ def _clip(text: str, limit: int = 1024) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
-def rule_descriptor(rule) -> dict:
+def standards_markdown(rule) -> str:
+    """The rule's guideline sections, CWE, OWASP and ATLAS ids with their titles."""
+    from ml_seclint.guidelines import ATLAS_TITLES, CWE_TITLES, DOCUMENT, OWASP_TITLES, SECTIONS
+
+    lines = ["## Standards", ""]
+    for sid in (rule.guideline, *rule.secondary_guidelines):
+        section = SECTIONS[sid]
+        lines.append(f"- {DOCUMENT}, {section.id} ({section.area}): {section.title}")
+    lines += [f"- CWE-{n}: {CWE_TITLES.get(n, '')}".rstrip(": ") for n in rule.cwe]
+    lines += [f"- OWASP {o}: {OWASP_TITLES.get(o, '')}".rstrip(": ") for o in rule.owasp]
+    lines += [f"- MITRE ATLAS {a}: {ATLAS_TITLES.get(a, '')}".rstrip(": ") for a in rule.atlas]
+    return "\n".join(lines) + "\n"
+
+
+def rule_descriptor(rule, docs_url: Optional[str] = None) -> dict:
     from ml_seclint.engine.registry import rule_doc
 
     doc = rule_doc(rule.code)
@@ -113,14 +132,19 @@ def rule_descriptor(rule) -> dict:
     tags = ["security", "ml", *(f"external/cwe/cwe-{n}" for n in rule.cwe),
             *(f"guideline/{g}" for g in guidelines)]
     meta = rule.metadata()
-    fallback = f"{rule.summary}.\n\nSee {help_uri(rule.code)}"
-    return {
+    page = doc or f"# {rule.code} {rule.name}\n\n{rule.summary}.\n\n`ml-seclint explain {rule.code}`\n"
+    page = page.rstrip("\n") + "\n\n" + standards_markdown(rule)
+    descriptor = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": _clip(rule.summary)},
         "fullDescription": {"text": _clip((doc and _section(doc, "What it does")) or rule.summary)},
-        "help": {"text": doc or fallback, "markdown": doc or fallback},
-        "helpUri": help_uri(rule.code),
+        "help": {"text": page, "markdown": page},
+    }
+    uri = help_uri(rule.code, docs_url)
+    if uri:
+        descriptor["helpUri"] = uri
+    descriptor.update({
         "defaultConfiguration": {"level": LEVEL[rule.severity]},
         "properties": {
             "tags": tags,
@@ -132,7 +156,8 @@ def rule_descriptor(rule) -> dict:
             "owasp": meta["owasp"],
             "atlas": meta["atlas"],
         },
-    }
+    })
+    return descriptor
 
 
 def _not_checked_descriptor() -> dict:
@@ -145,7 +170,6 @@ def _not_checked_descriptor() -> dict:
         "shortDescription": {"text": "ml-seclint could not check this file"},
         "fullDescription": {"text": text},
         "help": {"text": text, "markdown": text},
-        "helpUri": f"{PROJECT_URL}/blob/main/docs/architecture.md",
         "defaultConfiguration": {"level": "warning"},
         "properties": {"tags": ["ml-seclint"], "precision": "very-high", "problem.severity": "warning"},
     }
@@ -153,31 +177,52 @@ def _not_checked_descriptor() -> dict:
 
 # -- results -------------------------------------------------------------------------------
 
-def _region(finding: Finding) -> dict:
-    region = {"startLine": finding.line, "startColumn": finding.column + 1}
-    if (finding.end_line, finding.end_column) > (finding.line, finding.column):
-        region.update(endLine=finding.end_line, endColumn=finding.end_column + 1)
+def _region(finding: Finding, files: SourceFiles) -> dict:
+    line, column, end_line, end_column, exact = files.located(finding)
+    if not exact:  # a notebook whose cell source could not be found in its JSON
+        return {"startLine": 1, "properties": {"cell": finding.cell, "cellLine": finding.line,
+                                               "cellColumn": finding.column + 1}}
+    region = {"startLine": line, "startColumn": column + 1}
+    if (end_line, end_column) > (line, column):
+        region.update(endLine=end_line, endColumn=end_column + 1)
     return region
 
 
-def _flow(finding: Finding, primary: dict) -> dict:
+def _flow(finding: Finding, primary: dict, files: SourceFiles) -> dict:
     """A flow's other places (its source first) as `relatedLocations`, and the whole path from the
     source to the reported sink as one `codeFlow`, so a reviewer sees where the data came from."""
     artifact = primary["physicalLocation"]["artifactLocation"]
     related = []
     for number, place in enumerate(finding.related, 1):
-        region = {"startLine": place.line, "startColumn": place.column + 1}
-        if (place.end_line, place.end_column) > (place.line, place.column):
-            region.update(endLine=place.end_line, endColumn=place.end_column + 1)
+        # a place in a notebook cell moves to the .ipynb lines like the finding itself
+        where = SimpleNamespace(path=finding.path, cell=place.cell, line=place.line, column=place.column,
+                                end_line=place.end_line, end_column=place.end_column)
         text = place.message if place.cell is None else f"cell {place.cell}: {place.message}"
-        related.append({"id": number,
-                        "physicalLocation": {"artifactLocation": dict(artifact), "region": region},
-                        "message": {"text": text}})
+        location = {"artifactLocation": dict(artifact), "region": _region(where, files)}
+        related.append({"id": number, "physicalLocation": location, "message": {"text": text}})
     steps = [{"location": {"physicalLocation": r["physicalLocation"], "message": r["message"]}}
              for r in related]
     sink = finding.message.split(" [AI guideline", 1)[0]
     steps.append({"location": {**primary, "message": {"text": sink}}})
     return {"relatedLocations": related, "codeFlows": [{"threadFlows": [{"locations": steps}]}]}
+
+
+def _fixes(finding: Finding, artifact: dict) -> list:
+    """SARIF `fixes` from the text edits the worker computed (none for notebooks: an edit of a
+    cell is not an edit of the .ipynb text)."""
+    fix = finding.fix
+    edits = getattr(fix, "edits", None)
+    if not edits or finding.cell is not None or fix.safety not in ("safe", "unsafe"):
+        return []
+    label = "Safe fix" if fix.safety == "safe" else "Unsafe fix (may change behaviour; review it)"
+    replacements = [{
+        "deletedRegion": {"startLine": e.line, "startColumn": e.column + 1,
+                          "endLine": e.end_line, "endColumn": e.end_column + 1},
+        "insertedContent": {"text": e.text},
+    } for e in edits]
+    return [{"description": {"text": f"{label}: {fix.title}"},
+             "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}],
+             "properties": {"safety": fix.safety}}]
 
 
 class _Fingerprints:
@@ -187,7 +232,7 @@ class _Fingerprints:
         self._last: dict[str, int] = {}  # the last line each file needs a hash for
         for finding in findings:
             key = files.absolute(finding.path)
-            self._last[key] = max(self._last.get(key, 0), finding.line)
+            self._last[key] = max(self._last.get(key, 0), files.located(finding)[0])
 
     def get(self, path: str, line: int) -> Optional[str]:
         key = self.files.absolute(path)
@@ -206,17 +251,19 @@ def _result(finding: Finding, index: dict[str, int], files: SourceFiles, prints:
     result: dict = {"ruleId": finding.code}
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
+    artifact = {"uri": quote(files.relative(finding.path), safe="/"), "uriBaseId": ROOT_ID}
+    region = _region(finding, files)
     result.update({
         "level": LEVEL.get(finding.severity, "warning"),
         "message": {"text": message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": quote(files.relative(finding.path), safe="/"), "uriBaseId": ROOT_ID},
-            "region": _region(finding),
-        }}],
+        "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
     })
     if finding.related:
-        result.update(_flow(finding, result["locations"][0]))
-    fingerprint = prints.get(finding.path, finding.line)
+        result.update(_flow(finding, result["locations"][0], files))
+    fixes = _fixes(finding, artifact)
+    if fixes:
+        result["fixes"] = fixes
+    fingerprint = prints.get(finding.path, region["startLine"])
     if fingerprint:
         result["partialFingerprints"] = {"primaryLocationLineHash": fingerprint}
     properties: dict = {"severity": finding.severity, "confidence": finding.confidence,
@@ -241,7 +288,8 @@ def _result(finding: Finding, index: dict[str, int], files: SourceFiles, prints:
 def render(report: Report) -> str:
     from ml_seclint.engine.registry import RULES
 
-    descriptors = [_not_checked_descriptor(), *(rule_descriptor(rule) for rule in RULES.values())]
+    descriptors = [_not_checked_descriptor(),
+                   *(rule_descriptor(rule, report.docs_url) for rule in RULES.values())]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     files = SourceFiles(report.root)
     shown = [*report.findings, *(report.suppressed if report.show_suppressed else ())]
@@ -257,10 +305,9 @@ def render(report: Report) -> str:
         "tool": {"driver": {
             "name": "ml-seclint",
             "semanticVersion": report.version,
-            "informationUri": PROJECT_URL,
             "rules": descriptors,
         }},
-        "automationDetails": {"id": "ml-seclint/"},
+        "automationDetails": {"id": f"{(report.sarif_category or 'ml-seclint').strip('/')}/"},
         "originalUriBaseIds": {ROOT_ID: {"uri": Path(files.root).as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,

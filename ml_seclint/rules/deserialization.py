@@ -53,6 +53,8 @@ class PickleLoad(DeserializationRule):
     UNPICKLERS = _names(MODULES, ("Unpickler",))
     rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data")),
             Row(UNPICKLERS, message=unpickler_message, unless=own_data("file")))
+    # visit_Call: a local class reaches pickle.Unpickler only through a base that resolves to it
+    cheap_callees = UNPICKLERS
 
     def visit_Call(self, node: cst.Call) -> None:
         """A local subclass of pickle.Unpickler that does not restrict find_class."""
@@ -162,7 +164,10 @@ class PickleFamilyLoad(DeserializationRule):
         Row(_names(("dill",), ("load", "loads", "Unpickler", "load_session", "load_module"))
             | _names(("cloudpickle",), ("load", "loads"))
             | _names(("jsonpickle", "jsonpickle.unpickler"), ("decode", "Unpickler"))
-            | _names(("marshal",), ("load", "loads")), unless=own_data("file", "str", "data", "bytes", "s")),
+            | _names(("marshal",), ("load", "loads"))
+            # PaddlePaddle's .pdparams / .pdopt checkpoints are pickles
+            | _names(("paddle", "paddle.framework", "paddle.framework.io"), ("load",)),
+            unless=own_data("file", "str", "data", "bytes", "s", "path")),
         Row(_names(("shelve",), ("open", "DbfilenameShelf", "Shelf")), message=shelve_message,
             unless=own_data("filename")),
     )
@@ -184,6 +189,7 @@ class YamlUnsafeLoad(DeserializationRule):
     LOADS = frozenset({"yaml.load", "yaml.load_all"})
     UNSAFE = frozenset({"yaml.unsafe_load", "yaml.unsafe_load_all"})
     FULL = frozenset({"yaml.full_load", "yaml.full_load_all"})
+    cheap_callees = LOADS | UNSAFE | FULL
 
     def visit_Call(self, node: cst.Call) -> None:
         view = self.ctx.call(node)
@@ -197,6 +203,8 @@ class YamlUnsafeLoad(DeserializationRule):
             self.report(node, f"{name}() constructs arbitrary Python objects from the document",
                         fix=self._safe_name(view.callee, name, UNSAFE))
         elif names & self.FULL:
+            if self._fixed_pyyaml():
+                return
             name = min(names & self.FULL)
             self.report(node, f"{name}() uses FullLoader, which has allowed code execution "
                               f"(CVE-2020-14343); use {name.replace('full_', 'safe_')}()", severity="low",
@@ -206,6 +214,8 @@ class YamlUnsafeLoad(DeserializationRule):
             safe = name.replace("yaml.", "yaml.safe_")
             loader, scope = view.arg("Loader", 1)
             if loader is MISSING:
+                if self._fixed_pyyaml():
+                    return  # FullLoader fixed in 5.4, no default Loader (TypeError) from 6
                 # safe: PyYAML >= 6 raises TypeError here, so no working program changes
                 self.report(node, f"{name}() without a Loader constructs arbitrary Python objects "
                                   f"in PyYAML < 5.1 (FullLoader up to 5.4); use {safe}()",
@@ -221,9 +231,14 @@ class YamlUnsafeLoad(DeserializationRule):
             if kind == "unsafe":
                 self.report(node, f"{name}() with an unsafe Loader constructs arbitrary Python "
                                   f"objects; use Loader=yaml.SafeLoader or {safe}()", fix=fix)
-            elif kind == "full":
+            elif kind == "full" and not self._fixed_pyyaml():
                 self.report(node, f"{name}(Loader=FullLoader) has allowed code execution "
                                   f"(CVE-2020-14343); use yaml.SafeLoader", severity="low", fix=fix)
+
+    def _fixed_pyyaml(self) -> bool:
+        """The project requires PyYAML 5.4 or later, where FullLoader no longer runs code."""
+        floor = dependency_floor(self.ctx.settings.project, "pyyaml")
+        return floor is not None and floor >= (5, 4)
 
     #: the safe counterpart of each loader function and Loader class
     SAFE_NAMES = {"load": "safe_load", "load_all": "safe_load_all",
@@ -350,6 +365,10 @@ class NetworkPickle(DeserializationRule):
     triggers = (("recv_pyobj",), ("rpyc",), ("Listener", "multiprocessing"),
                 (AnyWord("pickle", "dill"),
                  AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi", "aiohttp", "recv")))
+    # recv_pyobj(), a Listener or an rpyc server, or a flow from a receive to an unpickler (names of
+    # llm_api's tables); `conn` from `server.accept()`
+    cheap_names = api.TABLE_NAMES | {"recv_pyobj", "accept"}
+    cheap_callees = _LISTENERS | _RPYC_SERVERS
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

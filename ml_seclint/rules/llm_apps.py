@@ -19,15 +19,15 @@ from ml_seclint.fix.fixes import UNSAFE, Fix
 from ml_seclint.rules.transport import imported_libraries
 
 LLM_SOURCES = Option(
-    "llm-sources", list, (),
+    "llm-sources", list, [],
     "Qualified names of your own callables whose return value is model output (a wrapper around "
     "your LLM client, e.g. \"mycompany.llm.ask\"): their results are followed like the built-in sources.")
 SANITISERS = Option(
-    "sanitisers", list, (),
+    "sanitisers", list, [],
     "Qualified names of your own functions whose return value is safe for every sink (a validator "
     "that returns only allow-listed values, e.g. \"myapp.security.checked_sql\").")
 TOOL_DECORATORS = Option(
-    "tool-decorators", list, (),
+    "tool-decorators", list, [],
     "Qualified names of your own decorators that register agent tools (e.g. \"myagents.register_tool\"): "
     "the parameters of the functions they decorate are model-chosen, like those of @tool.")
 
@@ -156,6 +156,9 @@ class _FlowRule(LlmRule):
     ORIGINS: frozenset = frozenset()
     SINK_KINDS: frozenset = frozenset()
     options = (LLM_SOURCES, SANITISERS)
+    # a flow needs a source and a sink in the file, each called by a name of llm_api's tables or
+    # one function_flow.py matches by hand (`cursor.execute`, `Model.objects.raw`)
+    cheap_names = api.TABLE_NAMES | {"execute", "executemany", "executescript", "raw", "objects"}
 
     @classmethod
     def triggers_for(cls, settings: Any) -> tuple:
@@ -332,6 +335,7 @@ class ModelTemplateInjection(LlmRule):
     fix_safety = "unsafe"
     options = (LLM_SOURCES,)
     triggers = (("jinja2",), ("jinja", "Template"))
+    cheap_names = _TEMPLATE_TERMINALS  # leave_Module looks only at scopes calling one of them
 
     def visit_Call(self, node: cst.Call) -> None:
         dataflow.for_file(self.ctx).note_call(node, self.ctx.scope)
@@ -603,6 +607,7 @@ class AgentDangerousCapability(LlmRule):
                     "without Docker; use code_execution_mode=\"safe\""),
     )
     triggers = (("auto_run", "interpreter"),)
+    cheap_names = frozenset({"auto_run"})  # visit_Assign
 
     def visit_Assign(self, node: cst.Assign) -> None:
         """open-interpreter: `interpreter.auto_run = True` runs generated code without asking."""

@@ -74,6 +74,9 @@ class LlmDebugLogging(Rule):
         Row({"os.environ.update", "os.environ.setdefault", "os.putenv"}, message=_env_debug,
             fix=_remove_statement, requires=tuple(DEBUG_VARIABLES)),
     )
+    # visit_Assign: `litellm.set_verbose = True`, `os.environ["LITELLM_LOG"] = "DEBUG"`
+    cheap_names = frozenset({*(n.rsplit(".", 1)[-1] for n in DEBUG_ATTRIBUTES), *DEBUG_VARIABLES, "environ"})
+    cheap_callees = frozenset(DEBUG_ATTRIBUTES) | ENVIRON
     triggers = ("set_verbose", "LITELLM_LOG", "OPENAI_LOG", "langchain.debug", "langchain.verbose",
                 "openai.log")
 

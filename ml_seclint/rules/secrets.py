@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 
 import libcst as cst
 
+from ml_seclint.analysis.literals import concatenations, string_parts, string_value
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, constant
 from ml_seclint.analysis.scopes import Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix
@@ -21,7 +22,8 @@ from ml_seclint.secrets_table import (CREDENTIAL_TEXT, KEYWORDS, KEY_TEXT, KeyMa
 
 ENVIRON = frozenset({"os.environ"})
 # notebook magic and shell lines: `%env NAME=value`, `export NAME=value`, `NAME=value cmd`
-_ENV_MAGIC = re.compile(r"^\s*%(?:env|set_env)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*[=\s]\s*(?P<value>\S+)")
+_ENV_MAGIC = re.compile(r"^\s*%(?:env|set_env)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+)"  # linear
+                        r"(?P<value>\S+)")
 _SHELL_ENV = re.compile(r"(?:^|[\s;!])(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\S+)")
 ENV_SETTERS = frozenset({"os.environ.setdefault", "os.putenv"})
 ENV_UPDATE = frozenset({"os.environ.update"})
@@ -72,9 +74,7 @@ def credential_message(value: str, label: str, env: Optional[str]) -> str:
 
 def string_leaves(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The SimpleString / FormattedString parts of a (possibly nested) implicit concatenation."""
-    if isinstance(node, cst.ConcatenatedString):
-        return [*string_leaves(node.left), *string_leaves(node.right)]
-    return [node]
+    return string_parts(node)  # type: ignore[arg-type]
 
 
 def _text(value: Union[str, bytes]) -> str:
@@ -129,22 +129,20 @@ class HardcodedProviderKey(SecretRule):
         if not has_keyword("".join(leaf.raw_value for leaf in leaves)):  # type: ignore[attr-defined]
             self._mark(node)
             return
-        value = node.evaluated_value
+        value = string_value(node, lenient=True)
         if value is None:
             return
         self._mark(node)
         self._check_literal(node, value)
 
     def _mark(self, node: cst.CSTNode) -> None:
-        self._handled.add(id(node))
-        if isinstance(node, cst.ConcatenatedString):
-            self._mark(node.left)
-            self._mark(node.right)
+        nested = concatenations(node) if isinstance(node, cst.ConcatenatedString) else []
+        self._handled.update(id(n) for n in (node, *nested, *string_leaves(node)))
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if id(node) in self._handled or not has_keyword(node.value):
             return
-        value = node.evaluated_value
+        value = string_value(node, lenient=True)
         if value is not None:
             self._check_literal(node, value)
 
@@ -330,8 +328,8 @@ class HardcodedCredential(SecretRule):
             label = f"{label} (through {through})"
         if not isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)) or id(expr) in self._candidates:
             return
-        value = expr.evaluated_value
-        if value is None:  # an f-string part: not a constant
+        value = string_value(expr)
+        if value is None:  # an f-string part, or a literal Python rejects: not a constant
             return
         text = _text(value)
         if not looks_secret(text, relaxed=relaxed) or (name is not None and _same_name(text, name)):

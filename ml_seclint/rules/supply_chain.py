@@ -11,6 +11,7 @@ from ml_seclint.analysis.calls import callee_terminal
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, local_function
 from ml_seclint.engine.code_context import OFF
+from ml_seclint.engine.versions import dependency_floor, version_at_least
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row, given, is_true
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import CodeWord
@@ -84,8 +85,10 @@ MOCK_METHODS = frozenset({"assert_called_with", "assert_called_once_with", "asse
 def _cannot_load(hit: Hit) -> bool:
     """The flag reaches no hub code: `dict(...)` (reported where it is spread), a mock or a mock
     assertion, a function or method of this module that never passes the flag on (a consent
-    check that takes `trust_remote_code=True` and loads nothing), a local directory (code already
-    on disk, like the project's own), or a repository the project itself owns."""
+    check that takes `trust_remote_code=True` and loads nothing), a loader where the flag is inert
+    (PEFT adapters; `datasets` from 4.0), a local directory (code already on disk, like the
+    project's own), or a repository the project itself owns. In scripts and examples a model the
+    user names (an argument the analysis cannot resolve) is the user's choice, not the code's."""
     view = hit.view
     if view.names == _DICT or view.names & MOCKS:
         return True
@@ -97,8 +100,33 @@ def _cannot_load(hit: Hit) -> bool:
     definition = local_function(func, view.scope)
     if definition is not None and not _forwards(definition):
         return True
+    if isinstance(hit.value, list) and hit.value and all(isinstance(r, str) and _own(r, hit.rule)
+                                                         for r in hit.value):
+        return True  # trust_remote_code=["<own org>/kernels"]: an allow-list of the project's repos
+    if view.names & _INERT or (view.names & _DATASETS_LOADERS and _datasets_without_scripts(hit.rule)):
+        return True  # the flag does nothing there
     kind, repo = _repo_kind(view)
+    if kind in (None, hub.UNRESOLVED) and hit.rule.ctx.code_context in ("script", "example"):
+        return True  # a command-line tool or example run on the model its user names
     return kind == hub.LOCAL or (repo is not None and _own(repo, hit.rule))
+
+
+#: loaders that accept trust_remote_code but never run repository code with it: PEFT adapters
+_PEFT_CLASSES = ("PeftModel", "PeftModelForCausalLM", "PeftModelForSeq2SeqLM", "PeftMixedModel",
+                 "AutoPeftModel", "AutoPeftModelForCausalLM")
+_INERT = frozenset(f"peft.{c}.from_pretrained" for c in _PEFT_CLASSES)
+_DATASETS_LOADERS = frozenset({"datasets.load_dataset", "datasets.load.load_dataset",
+                               "datasets.load_dataset_builder", "datasets.load.load_dataset_builder"})
+
+
+def _datasets_without_scripts(rule: Rule) -> bool:
+    """datasets 4.0 removed dataset loading scripts: trust_remote_code does nothing from there."""
+    return version_at_least(_dependency_floor(rule.ctx.settings.project, "datasets"), (4, 0))
+
+
+def _dependency_floor(project: dict, name: str) -> Optional[str]:
+    floor = dependency_floor(project, name)
+    return ".".join(map(str, floor)) if floor else None
 
 
 def _forwards(function: cst.FunctionDef) -> bool:
@@ -146,13 +174,27 @@ class TrustRemoteCode(RemoteCodeRule):
         MIN_SHA_LENGTH,
     )
 
+    dynamic_message = ("{name}() imports a class from the Python files of hub repository {value!r}: "
+                       "whoever can push to it runs code here, without any trust_remote_code switch")
     rows = (
         Row(keyword_only=True, args=Arg("trust_remote_code"), when=TRUE, message=_trust_message,
             unless=_cannot_load),
+        # transformers' own remote-code importer, called directly
+        Row({f"transformers{m}.get_class_from_dynamic_module" for m in ("", ".dynamic_module_utils")},
+            Arg("pretrained_model_name_or_path", 1), message=dynamic_message,
+            when=given("a hub id", lambda hit: _hub_repo(hit) is not None),
+            unless=lambda hit: _own(_hub_repo(hit), hit.rule) or (
+                _allowed(_hub_repo(hit), hit.rule.option("trusted-remote-code") or [])
+                and _pinned(hit.view, hit.rule.option("min-sha-length")))),
         Row(keyword_only=True, args=tuple(Arg(k) for k in sorted(_NESTED_KWARGS)),
             when=given("a kwargs dict with trust_remote_code true", _nested_trust), message=_trust_message,
             unless=_cannot_load),
     )
+
+
+def _hub_repo(hit: Hit) -> Optional[str]:
+    kind, repo = hub.classify_expr(hit.expr, hit.scope)
+    return repo if kind == hub.HUB else None
 
 
 def _own(repo: str, rule: Rule) -> bool:
@@ -279,11 +321,17 @@ class UnpinnedHubDownload(PinningRule):
     confidence = "medium"
     yields_to = ("MLS201",)  # trust_remote_code=True on the same call is the bigger problem
     triggers = _HUB_TRIGGERS
+    cheap_names, cheap_callees = hub.ANY_RECEIVER, hub.QUALIFIED
     options = (
         Option("strict-pinning", bool, False,
-               "Also report hub loaders whose repository argument the analysis cannot resolve (a "
-               "parameter, an attribute, a call result). Off by default: such a value is as often a "
-               "local directory."),
+               "Report every unpinned hub download: also those whose repository argument the "
+               "analysis cannot resolve (a parameter, an attribute, a call result; as often a local "
+               "directory) and data-only ones (implies pin-data-downloads)."),
+        Option("pin-data-downloads", bool, False,
+               "Also report unpinned downloads of data only (from_pretrained weights and tokenizers, "
+               "datasets, pipelines, single data files). Off by default: a swapped data file breaks "
+               "reproducibility but runs no code; code, pickles and whole-repository snapshots are "
+               "always reported."),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -299,8 +347,12 @@ class UnpinnedHubDownload(PinningRule):
         if hub.local_only(view):
             return
         kind, repo = hub.classify(call)
+        why = hub.brings_code(view, call)
+        if why is None and not (self.option("pin-data-downloads") or self.option("strict-pinning")):
+            return  # data only: reproducibility rather than code execution
         if kind == hub.HUB and not _own(repo, self):
-            self.report(node, self.message.format(label=call.label, repo=repo))
+            message = self.message.format(label=call.label, repo=repo)
+            self.report(node, message if why is None else f"{message} ({why})")
         elif kind == hub.UNRESOLVED and self.option("strict-pinning"):
             self.report(node, f"{call.label}() without revision=: the repository comes from a value "
                               f"the analysis cannot resolve, so it may be a hub download of whatever the "
@@ -314,6 +366,7 @@ class MutableHubRevision(PinningRule):
                "move; pin a 40-hex commit SHA")
     severity = "medium"
     triggers = tuple(("revision", *(w if isinstance(w, tuple) else (w,))) for w in _HUB_TRIGGERS)
+    cheap_names, cheap_callees = hub.ANY_RECEIVER, hub.QUALIFIED
     options = (MIN_SHA_LENGTH,)
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
 from ml_seclint.analysis.objects import created_by
-from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items, literal, qualnames,
-                                         string_prefix)
+from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items, literal, local_function,
+                                         qualnames, string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
 from ml_seclint.engine.rows import FALSE, NOT_TRUE, TRUE, Arg, Hit, Row, given, is_false, matches
@@ -133,18 +133,29 @@ def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
     cached = scope.__dict__.get("_writes_hashes")
     if cached is None:
         writes = hashes = False
-        pending: list[cst.CSTNode] = [scope.node]
-        while pending and not hashes:
-            node = pending.pop()
-            if isinstance(node, cst.Call):
-                writes = writes or _writes_file(node)
-                func = node.func
-                hashes = terminal(func) in _HASHING or (
-                    isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                    and func.value.value == "hashlib")
-            pending.extend(node.children)
+        for call in _calls_in(scope.node):
+            writes = writes or _writes_file(call)
+            helper = local_function(call.func, scope)  # a checksum helper of the module
+            if _hashing(call) or (helper is not None and any(map(_hashing, _calls_in(helper)))):
+                hashes = True
+                break
         cached = scope.__dict__["_writes_hashes"] = (writes, hashes)
     return cached
+
+
+def _hashing(call: cst.Call) -> bool:
+    func = call.func
+    return terminal(func) in _HASHING or (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                                          and func.value.value == "hashlib")
+
+
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        pending.extend(current.children)
 
 
 def _writes_file(call: cst.Call) -> bool:
@@ -212,6 +223,7 @@ UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 CA_VARIABLES = frozenset({"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"})
 ENVIRON = frozenset({"os.environ"})
+DEFAULT_CONTEXT = frozenset({"ssl._create_default_https_context"})
 _ENV_CALLS = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv"})
 
 
@@ -273,6 +285,10 @@ class TlsVerificationDisabled(TransportRule):
     # for the attribute assignments of visit_Assign
     triggers = ("check_hostname", "CERT_NONE", "CA_BUNDLE", "_create_unverified_context",
                 "_create_stdlib_context")
+    # visit_Assign: `x.check_hostname`/`x.verify_mode` on any object, `session.verify` of a
+    # requests session, ssl's default context, os.environ[...]
+    cheap_names = frozenset({"check_hostname", "verify_mode"})
+    cheap_callees = SESSIONS | DEFAULT_CONTEXT | ENVIRON
     rows = (
         Row(UNVERIFIED_CONTEXTS, message=context_message),
         Row(_ENV_CALLS, message=_ca_cleared, requires=("CA_BUNDLE",)),
@@ -307,7 +323,7 @@ class TlsVerificationDisabled(TransportRule):
                     self.report(node, "verify_mode = CERT_NONE accepts any certificate: the connection is "
                                       "not authenticated")
             elif attr == "_create_default_https_context":
-                if qualnames(target, scope) == {"ssl._create_default_https_context"} \
+                if qualnames(target, scope) == DEFAULT_CONTEXT \
                         and qualnames(value, scope) & UNVERIFIED_CONTEXTS:
                     self.report(node, "replacing ssl._create_default_https_context with an unverified "
                                       "context turns off certificate checks for every HTTPS request of "
@@ -360,6 +376,7 @@ _CLIENT_CLASSES = {"requests": "requests.Session", "httpx": "httpx.Client",
 _FETCH_TERMINALS = frozenset(n.rsplit(".", 1)[1] for n in FETCHES) | SESSION_METHODS
 # loopback, and the link-local cloud metadata servers (plain http by design, reachable only from
 # the instance itself): AWS/Azure/GCP 169.254.169.254, AWS fd00:ec2::254, metadata.google.internal
+_MEDIA = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|tiff?|svg|mp3|wav|flac|ogg|mp4|webm)$", re.I)
 _LOCAL_HOSTS = re.compile(r"^(localhost|[\w.-]+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]"
                           r"|169\.254(\.\d{1,3}){2}|\[fe80:[0-9a-f:%\w.]*\]|\[fd00:ec2::254\]"
                           r"|metadata\.google\.internal|metadata)$")
@@ -395,6 +412,8 @@ class PlaintextHttpDownload(TransportRule):
         "requests", "urllib", "urlopen", "httpx", "aiohttp", "wget", "gdown", "download_url",
         "load_state_dict_from_url", "load_url", "get_file", "download_and_extract_archive", "pandas",
         "from openai", "import openai"))
+    # visit_Call: a fetch function, or a method of a session or client made in the file
+    cheap_callees = frozenset(FETCHES) | SESSIONS | HTTPX_CLIENTS | AIOHTTP_SESSIONS
 
     def visit_Call(self, node: cst.Call) -> None:
         if callee_terminal(self.ctx, node, _FETCH_TERMINALS) is None:
@@ -423,6 +442,8 @@ class PlaintextHttpDownload(TransportRule):
         host = plain_http_host(prefix, isinstance(literal(expr, scope), str))
         if host is None or _LOCAL_HOSTS.match(host):
             return
+        if self.ctx.code_context in ("example", "docs") and _MEDIA.search(prefix.split("?", 1)[0]):
+            return  # a sample image for a demo: nothing runs or trains on it
         shown = prefix if len(prefix) <= 60 else prefix[:57] + "..."
         self.report(node, self.message.format(name=name, url=shown), fix=self._fix(expr))
 
@@ -453,7 +474,6 @@ def _python_floor(settings) -> object:
 TAR_MAKERS = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen",
                         "tarfile.TarFile.gzopen", "tarfile.TarFile.bz2open", "tarfile.TarFile.xzopen",
                         "tarfile.TarFile.zstopen"})
-SAFE_FILTERS = frozenset({"tarfile.data_filter", "tarfile.tar_filter"})
 TRUSTED_FILTER = frozenset({"tarfile.fully_trusted_filter"})
 
 
@@ -479,6 +499,8 @@ class UnsafeArchiveExtraction(Rule):
     UNPACK = frozenset({"shutil.unpack_archive"})
     #: TarFile methods (on objects made by TAR_MAKERS) and the unpack function, by terminal name
     TERMINALS = frozenset({"extractall", "extract", *(n.rsplit(".", 1)[1] for n in UNPACK)})
+    # visit_Call: shutil.unpack_archive, or a method of a tar object made in the file
+    cheap_callees = TAR_MAKERS | UNPACK
 
     def visit_Call(self, node: cst.Call) -> None:
         kind = callee_terminal(self.ctx, node, self.TERMINALS)
