@@ -288,6 +288,53 @@ def test_options_through_the_cli(tmp_path):
     assert found_codes == [(8, "MLS501"), (13, "MLS505")]
 
 
+VANNA = """\
+import pandas as pd
+from vanna.base import VannaBase
+
+
+class Base:
+    def submit_prompt(self, prompt) -> str:
+        raise NotImplementedError
+
+    def generate_code(self, question):
+        return self.submit_prompt([question]).strip()
+
+    def figure(self, code, df):
+        ldict = {"df": df}
+        exec(code, globals(), ldict)
+        return ldict["fig"]
+
+    def ask(self, question, df):
+        return self.figure(self.generate_code(question), df)
+
+
+class Charts(VannaBase):
+    def plot(self, question):
+        exec(self.submit_prompt(question))
+
+
+class Other:
+    def plot(self, question):
+        exec(self.submit_prompt(question))  # another class's method of the same name: not a source
+"""
+
+
+def test_configured_source_methods_through_self(tmp_path):
+    """Vanna (CVE-2024-5565): the model call is the application's own abstract method, named
+    with its class; a subclass of a configured base class matches through the base."""
+    (tmp_path / "app.py").write_text(VANNA, encoding="utf-8")
+    assert cli_json("app.py", cwd=tmp_path)["findings"] == []
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ml-seclint]\nllm-sources = ["app.Base.submit_prompt", "vanna.base.VannaBase.submit_prompt"]\n',
+        encoding="utf-8")
+    findings = cli_json("app.py", cwd=tmp_path)["findings"]
+    assert [(f["line"], f["code"]) for f in findings] == [(18, "MLS501"), (23, "MLS501")]
+    assert findings[0]["message"].startswith(
+        "figure() passes model output from generate_code() (line 18), which returns self.submit_prompt() "
+        "(line 10) to exec() (line 14)")
+
+
 def test_option_values_are_validated(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.ml-seclint]\nllm-sources = "mycompany.llm.ask"\n',
                                              encoding="utf-8")

@@ -72,6 +72,7 @@ class FileDataflow:
         self._texts: dict[int, Optional[Value]] = {}
         self._with_items: dict[int, dict[int, cst.BaseExpression]] = {}
         self._returns: dict[int, Optional[Obj]] = {}
+        self._owners: dict[int, frozenset] = {}  # class -> its name and its bases' qualified names
         self._imports: Optional[frozenset[str]] = None
         option = settings.option if settings is not None else (lambda name: None)
         self.extra_sources = frozenset(option("llm-sources") or ())
@@ -165,6 +166,8 @@ class FileDataflow:
         func = call.func
         if qualnames(func, scope) & (api.SOURCE_FUNCTIONS | self.extra_sources):
             return True
+        if self.configured_method(func, scope):
+            return True
         if isinstance(func, cst.Attribute):
             base = self.static_obj(func.value, scope)
             if base is None:
@@ -174,6 +177,29 @@ class FileDataflow:
         if isinstance(func, cst.Name):
             obj = self.static_obj(func, scope)
             return obj is not None and obj.kind.callable and not obj.path
+        return False
+
+    def configured_method(self, func: cst.BaseExpression, scope: Scope) -> bool:
+        """`self.submit_prompt(...)` where the class, or one of its bases, with the method is a
+        configured source (`llm-sources = ["vanna.base.base.VannaBase.submit_prompt"]`): an
+        application's own abstract LLM call. A local class matches by its name, a base by its
+        qualified name."""
+        if not self.extra_sources or not isinstance(func, cst.Attribute) \
+                or not isinstance(func.value, cst.Name) or not is_self(func.value, scope):
+            return False
+        found = enclosing_class(scope)
+        if found is None or found[0].parent is None:
+            return False
+        class_scope, node = found
+        owners = self._owners.get(id(node))
+        if owners is None:
+            _, bases = local_ancestry(cst.Name(node.name.value), class_scope.parent)
+            owners = self._owners[id(node)] = frozenset({node.name.value, *bases})
+        method = func.attr.value
+        for owner in owners:
+            wanted = f"{owner}.{method}"
+            if any(source == wanted or source.endswith(f".{wanted}") for source in self.extra_sources):
+                return True
         return False
 
     # -- tools -----------------------------------------------------------------------------

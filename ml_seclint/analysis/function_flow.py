@@ -408,6 +408,8 @@ class FunctionFlow:
             found = self._function(node, names, args)
             if found is not None:
                 return found
+        if self.state.configured_method(func, self.scope):  # before the helper: it may be abstract
+            return self._source(node, api.MODEL)
         helper = self._helper(func)
         if helper is not None:
             return self._through_helper(node, helper, args)

@@ -21,7 +21,8 @@ from ml_seclint.rules.transport import imported_libraries
 LLM_SOURCES = Option(
     "llm-sources", list, [],
     "Qualified names of your own callables whose return value is model output (a wrapper around "
-    "your LLM client, e.g. \"mycompany.llm.ask\"): their results are followed like the built-in sources.")
+    "your LLM client, e.g. \"mycompany.llm.ask\"; a method as \"pkg.mod.Class.method\", for its calls "
+    "through self in that class and its subclasses): their results are followed like the built-in sources.")
 SANITISERS = Option(
     "sanitisers", list, [],
     "Qualified names of your own functions whose return value is safe for every sink (a validator "
