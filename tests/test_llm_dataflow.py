@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import lint_source
+from ml_seclint.engine.lint import active_rules, lint_source
 from ml_seclint.engine.registry import RULES
 from ml_seclint.inputs.notebooks import lint_notebook
 
@@ -389,3 +389,21 @@ def test_json_finding_is_additive(tmp_path):
     [finding] = cli_json("app.py", cwd=tmp_path)["findings"]
     assert "related" not in finding
     assert json.dumps(finding)
+
+
+def test_exposure_prefilter_needs_a_row_shape():
+    """MLS503's word test is only a gate: a training script that mentions TensorBoard and calls
+    some `configure()` is not parsed for it; `launch(share=True)` in a Gradio app is."""
+    rule = RULES["MLS503"]
+    script = "from torch.utils import tensorboard\nwriter = tensorboard.SummaryWriter()\nlogger.setup()\n"
+    app = "import gradio as gr\ndemo = gr.Interface(fn, 'text', 'text')\ndemo.launch(share=True)\n"
+    assert active_rules(script, [rule], Settings()) == []
+    assert active_rules(app, [rule], Settings()) == [rule]
+
+
+def test_flow_rules_declare_their_sinks_for_the_cheap_stage():
+    assert {"exec", "eval", "run", "system", "evaluate"} <= RULES["MLS501"].identifiers
+    assert {"execute", "raw", "read_sql"} <= RULES["MLS504"].identifiers
+    assert {"open", "read_text", "get"} <= RULES["MLS505"].identifiers
+    assert {"loads", "recv_pyobj"} <= RULES["MLS111"].identifiers
+    assert "loads" not in RULES["MLS501"].identifiers  # each rule its own sinks

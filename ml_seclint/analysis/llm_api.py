@@ -485,30 +485,19 @@ FRAMEWORK_PARAMS = _f("self", "cls", "run_manager", "callbacks", "ctx", "context
                       "wrapper", "kernel")
 
 
-def _identifiers(value: object, out: set) -> None:
-    if isinstance(value, str):
-        out.update(part for part in value.split(".") if part.isidentifier())
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _identifiers(key, out)
-            _identifiers(item, out)
-    elif isinstance(value, (frozenset, set, tuple, list)):
-        for item in value:
-            _identifiers(item, out)
-    elif isinstance(value, Kind):
-        for part in (value.outputs, value.same, value.derived, value.sinks):
-            _identifiers(part, out)
-
-
-def _table_names() -> frozenset:
-    out: set = set()
-    for name, value in list(globals().items()):
-        if name.isupper() or name.startswith("_") and name[1:].isupper():
-            _identifiers(value, out)
-    return frozenset(out)
-
-
-#: every name part of the tables above (sources, sinks, propagators, sanitisers, tools): a
-#: superset of the names a flow's source or sink is called by, for the cheap stage
-#: (engine/prescreen.py): a file without any of them has no flow
-TABLE_NAMES: frozenset = _table_names()
+def sink_names(kinds: frozenset) -> frozenset:
+    """The last names of every call that can be a sink of one of `kinds` (function_flow.py's
+    `_sink` sites), for the cheap stage (engine/prescreen.py): a file without any of them has no
+    flow into such a sink, since helpers are followed only within the module."""
+    names = {name.rsplit(".", 1)[-1] for name, sink in FUNCTION_SINKS.items() if sink.kind in kinds}
+    for kind in KINDS.values():
+        names.update(path.rsplit(".", 1)[-1] for path, sink in kind.sinks.items() if sink.kind in kinds)
+    if kinds & {CODE, SHELL, ARGV}:
+        names.update(name.rsplit(".", 1)[-1] for name in SUBPROCESS | EXEC_FAMILY)
+    if PATH in kinds:
+        names.update(PATH_METHODS)
+    if SQL in kinds:
+        names.update(("execute", "executemany", "executescript", "raw"))
+    if TEMPLATE_SINK in kinds:
+        names.update(name.rsplit(".", 1)[-1] for name in PROMPT_TEMPLATES)
+    return frozenset(names)

@@ -365,9 +365,8 @@ class NetworkPickle(DeserializationRule):
     triggers = (("recv_pyobj",), ("rpyc",), ("Listener", "multiprocessing"),
                 (AnyWord("pickle", "dill"),
                  AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi", "aiohttp", "recv")))
-    # recv_pyobj(), a Listener or an rpyc server, or a flow from a receive to an unpickler (names of
-    # llm_api's tables); `conn` from `server.accept()`
-    cheap_names = api.TABLE_NAMES | {"recv_pyobj", "accept"}
+    # recv_pyobj(), a Listener or an rpyc server, or a flow from a receive to an unpickler
+    cheap_names = api.sink_names(frozenset({api.PICKLE})) | {"recv_pyobj"}
     cheap_callees = _LISTENERS | _RPYC_SERVERS
 
     def __init__(self, ctx) -> None:

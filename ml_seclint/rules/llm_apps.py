@@ -157,9 +157,6 @@ class _FlowRule(LlmRule):
     ORIGINS: frozenset = frozenset()
     SINK_KINDS: frozenset = frozenset()
     options = (LLM_SOURCES, SANITISERS)
-    # a flow needs a source and a sink in the file, each called by a name of llm_api's tables or
-    # one function_flow.py matches by hand (`cursor.execute`, `Model.objects.raw`)
-    cheap_names = api.TABLE_NAMES | {"execute", "executemany", "executescript", "raw", "objects"}
 
     @classmethod
     def triggers_for(cls, settings: Any) -> tuple:
@@ -214,6 +211,7 @@ class LlmOutputCodeExecution(_FlowRule):
     atlas = ("AML.T0051", "AML.T0050")
     ORIGINS = frozenset({api.MODEL})
     SINK_KINDS = frozenset({api.CODE, api.SHELL, api.ARGV})
+    cheap_names = api.sink_names(SINK_KINDS)  # a flow needs one of its sinks in the file
     triggers = ((SOURCE_IMPORT, CODE_SINK_USE),)
     HOW = {api.CODE: "", api.SHELL: " in a shell", api.ARGV: " as the program to start"}
 
@@ -267,6 +265,7 @@ class LlmOutputSqlInjection(_FlowRule):
     secondary_guidelines = ("3.1",)
     ORIGINS = frozenset({api.MODEL})
     SINK_KINDS = frozenset({api.SQL})
+    cheap_names = api.sink_names(SINK_KINDS)  # a flow needs one of its sinks in the file
     triggers = ((SOURCE_IMPORT, SQL_SINK_USE),)
     rows = (Row(_sql_chains(), message=lambda hit: LlmOutputSqlInjection.chain_message.format(
         name=dataflow.short_name(hit.name)), severity="low", unless=forwards_kwargs),)
@@ -295,6 +294,7 @@ class AgentToolParamInjection(_FlowRule):
     yields_to = ("MLS501",)  # one finding per call: model output reaching the same sink wins
     ORIGINS = frozenset({api.TOOL})
     SINK_KINDS = frozenset({api.CODE, api.SHELL, api.ARGV, api.PATH, api.URL})
+    cheap_names = api.sink_names(SINK_KINDS)  # a flow needs one of its sinks in the file
     triggers = ((TOOL_USE, TOOL_SINK_USE),)
     HOW = {api.CODE: "runs {source} as code", api.SHELL: "runs {source} in a shell",
            api.ARGV: "starts the program named by {source}", api.PATH: "uses {source} as a file path",
@@ -729,6 +729,17 @@ class PublicMlExposure(LlmRule):
             matches("a server on all interfaces", _server_argv),
             message=server_message, severity="medium", requires=("0.0.0.0", "bind_all", "bind-all")),
     )
+
+    @classmethod
+    def triggers_for(cls, settings: Any) -> tuple:
+        """The compact word test first (one search, enough to skip most files), then the rows' own
+        entries (the method with its keyword and library): a training script that merely mentions
+        TensorBoard or Flask is not parsed for this rule."""
+        return _GATED
+
+
+_GATED = tuple((*PublicMlExposure._compact, *(entry if isinstance(entry, tuple) else (entry,)))
+               for entry in PublicMlExposure.triggers)
 
 
 # -- MLS507 ---------------------------------------------------------------------------------------
