@@ -15,16 +15,17 @@ _PROSE = (">>>", "...", "#")
 
 
 class CodeWord:
-    __slots__ = ("word",)
+    __slots__ = ("word", "_hash")
 
     def __init__(self, word: str) -> None:
         self.word = word
+        self._hash = hash((CodeWord, word))  # the prefilter's memo looks triggers up once per file
 
     def __repr__(self) -> str:
         return f"CodeWord({self.word!r})"
 
     def __hash__(self) -> int:
-        return hash((CodeWord, self.word))
+        return self._hash
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CodeWord) and other.word == self.word
@@ -50,16 +51,17 @@ class AnyWord:
     """One of several words on a code line (a tuple entry of `AnyWord`s needs one of each: "a
     source word and a sink word")."""
 
-    __slots__ = ("words",)
+    __slots__ = ("words", "_hash")
 
     def __init__(self, *words: str) -> None:
         self.words = tuple(CodeWord(word) for word in dict.fromkeys(words))
+        self._hash = hash((AnyWord, self.words))
 
     def __repr__(self) -> str:
         return f"AnyWord{tuple(w.word for w in self.words)!r}"
 
     def __hash__(self) -> int:
-        return hash((AnyWord, self.words))
+        return self._hash
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AnyWord) and other.words == self.words

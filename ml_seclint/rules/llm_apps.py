@@ -1,6 +1,7 @@
 """MLS5xx: LLM applications and agents (model output and tool parameters are untrusted)."""
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Optional
 
@@ -14,7 +15,7 @@ from ml_seclint.analysis.resolve import call_view as resolve_call
 from ml_seclint.analysis.scopes import ASSIGN, PARAM, Scope
 from ml_seclint.engine.rows import DEFAULT, TRUE, Arg, Hit, Row, given, matches
 from ml_seclint.engine.rule import Option, Rule
-from ml_seclint.engine.triggers import AnyWord, CodeWord
+from ml_seclint.engine.triggers import AnyWord
 from ml_seclint.fix.fixes import UNSAFE, Fix
 from ml_seclint.rules.transport import imported_libraries
 
@@ -100,17 +101,36 @@ def _words_of(names) -> tuple:
     return tuple(part for name in names for part in name.split(".") if part)
 
 
+#: a module root shorter than this (`os`, `ray`) occurs inside too many words to stand for a row
+_MIN_ROOT = 5
+#: words sharing a prefix this long are tested as that prefix (one search instead of several)
+_MIN_PREFIX = 10
+
+
+def _row_word(row: Row, entry: tuple) -> str:
+    """One word every match of `entry` (one of `row.triggers()`) contains on a code line: the
+    library the row requires; the keyword of a keyword-only row; the root module of a qualified
+    name, which the import that makes the name resolve spells (`langchain` for every
+    `langchain_community...` class); else the last part (a method's keyword or the method)."""
+    if row.requires or row.keyword_only:
+        return entry[-1].word if row.requires else entry[0].word
+    if row.callees and len(entry[0].word) >= _MIN_ROOT:
+        return entry[0].word
+    return entry[-1].word
+
+
 def compact(rule: type[Rule]) -> tuple:
-    """The rule's prefilter with the entries derived from its rows folded into one `AnyWord` of each
-    entry's last part (the class name, the keyword or the library a row requires): a looser test
-    than all the parts, but one test per file instead of one per qualified name."""
-    hand = tuple(rule._hand_triggers)
-    derived = [entry for entry in rule.triggers if entry not in hand]
-    words = [part.word for entry in derived for part in (entry[-1:] if isinstance(entry, tuple) else (entry,))
-             if isinstance(part, CodeWord)]
-    others = tuple(entry for entry in derived
-                   if not (isinstance(entry, tuple) and isinstance(entry[-1], CodeWord)))
-    return (*hand, *others, *((AnyWord(*words),) if words else ()))
+    """The rule's prefilter with the entries derived from its rows folded into one `AnyWord` of a
+    word per entry (`_row_word`), a word that contains another left out: a looser test than all
+    the parts, but one short test per file instead of one per qualified name."""
+    words = list(dict.fromkeys(_row_word(row, entry) for row in rule.rows for entry in row.triggers()))
+    for word in list(words):  # `allow_dangerous_` for `allow_dangerous_code`, `..._requests`, `..._tools`
+        prefix = os.path.commonprefix([w for w in words if w[:_MIN_PREFIX] == word[:_MIN_PREFIX]])
+        if len(prefix) >= _MIN_PREFIX:
+            words = [prefix if w.startswith(prefix) else w for w in words]
+    words = list(dict.fromkeys(words))
+    words = [w for w in words if not any(other != w and other in w for other in words)]
+    return (*rule._hand_triggers, *((AnyWord(*words),) if words else ()))
 
 
 class LlmRule(Rule):
@@ -156,6 +176,7 @@ class _FlowRule(LlmRule):
 
     ORIGINS: frozenset = frozenset()
     SINK_KINDS: frozenset = frozenset()
+    SINK_USE: Uses = Uses()  # the prefilter's sink test
     options = (LLM_SOURCES, SANITISERS)
 
     @classmethod
@@ -165,7 +186,7 @@ class _FlowRule(LlmRule):
         extra = _words_of(names)
         if not extra:
             return cls._compact
-        return (*cls._compact, (AnyWord(*extra), cls._hand_triggers[0][1]))
+        return (*cls._compact, (AnyWord(*extra), cls.SINK_USE))
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -212,7 +233,8 @@ class LlmOutputCodeExecution(_FlowRule):
     ORIGINS = frozenset({api.MODEL})
     SINK_KINDS = frozenset({api.CODE, api.SHELL, api.ARGV})
     cheap_names = api.sink_names(SINK_KINDS)  # a flow needs one of its sinks in the file
-    triggers = ((SOURCE_IMPORT, CODE_SINK_USE),)
+    SINK_USE = CODE_SINK_USE
+    triggers = ((SOURCE_IMPORT, CODE_SINK_USE),)  # the import test is shared with MLS504
     HOW = {api.CODE: "", api.SHELL: " in a shell", api.ARGV: " as the program to start"}
 
     def flow_message(self, flow: dataflow.Flow, places: _Places) -> str:
@@ -266,7 +288,8 @@ class LlmOutputSqlInjection(_FlowRule):
     ORIGINS = frozenset({api.MODEL})
     SINK_KINDS = frozenset({api.SQL})
     cheap_names = api.sink_names(SINK_KINDS)  # a flow needs one of its sinks in the file
-    triggers = ((SOURCE_IMPORT, SQL_SINK_USE),)
+    SINK_USE = SQL_SINK_USE
+    triggers = ((SOURCE_IMPORT, SQL_SINK_USE),)  # the import test is shared with MLS501
     rows = (Row(_sql_chains(), message=lambda hit: LlmOutputSqlInjection.chain_message.format(
         name=dataflow.short_name(hit.name)), severity="low", unless=forwards_kwargs),)
 
@@ -295,6 +318,7 @@ class AgentToolParamInjection(_FlowRule):
     ORIGINS = frozenset({api.TOOL})
     SINK_KINDS = frozenset({api.CODE, api.SHELL, api.ARGV, api.PATH, api.URL})
     cheap_names = api.sink_names(SINK_KINDS)  # a flow needs one of its sinks in the file
+    SINK_USE = TOOL_SINK_USE
     triggers = ((TOOL_USE, TOOL_SINK_USE),)
     HOW = {api.CODE: "runs {source} as code", api.SHELL: "runs {source} in a shell",
            api.ARGV: "starts the program named by {source}", api.PATH: "uses {source} as a file path",

@@ -77,8 +77,9 @@ class LlmDebugLogging(Rule):
     # visit_Assign: `litellm.set_verbose = True`, `os.environ["LITELLM_LOG"] = "DEBUG"`
     cheap_names = frozenset({*(n.rsplit(".", 1)[-1] for n in DEBUG_ATTRIBUTES), *DEBUG_VARIABLES, "environ"})
     cheap_callees = frozenset(DEBUG_ATTRIBUTES) | ENVIRON
-    triggers = ("set_verbose", "LITELLM_LOG", "OPENAI_LOG", "langchain.debug", "langchain.verbose",
-                "openai.log")
+    # with the rows' words (litellm, langchain, LITELLM_LOG, OPENAI_LOG: `compact`), which also
+    # cover `litellm.set_verbose`, `langchain.debug` and `os.environ["LITELLM_LOG"]`
+    triggers = ("openai.log",)
 
     @classmethod
     def triggers_for(cls, settings: Any) -> tuple:
