@@ -122,3 +122,10 @@ def load_paddle_checkpoint(path):
     import paddle
 
     return paddle.load(path)  # expect: MLS106
+
+
+def export_best(model, output_param_path):
+    import paddle
+
+    paddle.save(model.state_dict(), output_param_path)
+    model.set_state_dict(paddle.load(output_param_path))  # ok: reloads the file it just wrote

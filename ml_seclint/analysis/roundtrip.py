@@ -48,7 +48,7 @@ OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.
                      "codecs.open", "os.fdopen"})
 #: writer -> (position, keyword) of the path or file it writes
 WRITERS: dict[str, tuple[int, str]] = {
-    "torch.save": (1, "f"),
+    "torch.save": (1, "f"), "paddle.save": (1, "path"),
     **{f"{m}.dump": (1, "file") for m in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle",
                                           "marshal")},
     "joblib.dump": (1, "filename"), "skops.io.dump": (1, "file"),
