@@ -69,17 +69,28 @@ SECTIONS: dict[str, Section] = {sid: Section(sid, key, title, short) for sid, ke
 CWE_TITLES = {
     22: "Improper Limitation of a Pathname to a Restricted Directory ('Path Traversal')",
     59: "Improper Link Resolution Before File Access ('Link Following')",
+    78: "Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')",
+    89: "Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')",
     94: "Improper Control of Generation of Code ('Code Injection')",
+    95: "Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')",
+    250: "Execution with Unnecessary Privileges",
     295: "Improper Certificate Validation",
     297: "Improper Validation of Certificate with Host Mismatch",
+    306: "Missing Authentication for Critical Function",
     319: "Cleartext Transmission of Sensitive Information",
     345: "Insufficient Verification of Data Authenticity",
     353: "Missing Support for Integrity Check",
+    489: "Active Debug Code",
     494: "Download of Code Without Integrity Check",
     502: "Deserialization of Untrusted Data",
+    532: "Insertion of Sensitive Information into Log File",
     540: "Inclusion of Sensitive Information in Source Code",
     798: "Use of Hard-coded Credentials",
     829: "Inclusion of Functionality from Untrusted Control Sphere",
+    918: "Server-Side Request Forgery (SSRF)",
+    943: "Improper Neutralization of Special Elements in Data Query Logic",
+    1327: "Binding to an Unrestricted IP Address",
+    1336: "Improper Neutralization of Special Elements Used in a Template Engine",
     1357: "Reliance on Insufficiently Trustworthy Component",
     1428: "Reliance on HTTP instead of HTTPS",
 }
@@ -91,6 +102,7 @@ OWASP_TITLES = {
     "LLM04:2025": "Data and Model Poisoning",
     "LLM05:2025": "Improper Output Handling",
     "LLM06:2025": "Excessive Agency",
+    "LLM10:2025": "Unbounded Consumption",
 }
 
 ATLAS_TITLES = {
@@ -100,6 +112,10 @@ ATLAS_TITLES = {
     "AML.T0011.000": "User Execution: Unsafe AI Artifacts",
     "AML.T0012": "Valid Accounts",
     "AML.T0018.002": "Manipulate AI Model: Embed Malware",
+    "AML.T0049": "Exploit Public-Facing Application",
+    "AML.T0050": "Command and Scripting Interpreter",
+    "AML.T0051": "LLM Prompt Injection",
+    "AML.T0053": "AI Agent Tool Invocation",
     "AML.T0055": "Unsecured Credentials",
     "AML.T0109": "AI Supply Chain Rug Pull",
 }

@@ -69,6 +69,18 @@ def test_second_run_reads_the_cache(project, monkeypatch):
     assert "2 read from the cache" in stats(project, monkeypatch)
 
 
+def test_related_places_from_the_cache(project, monkeypatch):
+    (project / "app.py").write_text("from openai import OpenAI\nclient = OpenAI()\n\ndef ask(q):\n"
+                                    "    code = client.responses.create(model='m', input=q).output_text\n"
+                                    "    exec(code)\n")
+    first = check(project, "app.py")
+    monkeypatch.setattr(lint.cst, "parse_module", _no_parse)
+    second = check(project, "app.py")
+    assert second == first
+    [finding] = second["findings"]
+    assert [r["line"] for r in finding["related"]] == [5]  # the flow's source survives the cache
+
+
 def test_text_output_and_fix_markers_from_the_cache(project):
     first = run_cli("check", "--show-suppressed", cwd=project)
     second = run_cli("check", "--show-suppressed", cwd=project)

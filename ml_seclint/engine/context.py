@@ -23,16 +23,23 @@ class FileContext:
         self.settings = settings
         self.scope = Scope(module, None)
         self.reports: list[tuple["Rule", cst.CSTNode, str, str, Any]] = []
+        # (code, id(node)) -> ((node, text), ...): the other places of a report (a flow's source)
+        self.related: dict[tuple[str, int], tuple] = {}
         self._view: Optional[resolve.CallView] = None
         self.expecting_error: list[cst.With] = []  # the `with pytest.raises(...)` blocks we are in
 
     # -- reporting ------------------------------------------------------------------------
-    def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any) -> None:
+    def add(self, rule: "Rule", node: cst.CSTNode, message: str, severity: str, fix: Any,
+            related: tuple = ()) -> None:
+        """`related`: ((node, text), ...), other places the finding is about (a flow's source); the
+        message may name them with `{@0}`, `{@1}` ... (filled with "line N" once positions are known)."""
         if self.expecting_error:
             return  # a test that expects this call to fail is not using it
         if rule.honours_opt_in and opted_in(node, self.scope):
             return  # behind an explicit opt-in: the finding belongs where the caller opts in
         self.reports.append((rule, node, message, severity, fix))
+        if related:
+            self.related.setdefault((rule.code, id(node)), related)
 
     @property
     def code_context(self) -> str:

@@ -14,6 +14,22 @@ NOT_CHECKED = "MLS000"
 
 
 @dataclass
+class Related:
+    """Another place a finding is about (the source of a flow), shown as a SARIF relatedLocation
+    and a codeFlow step. Lines are 1-based, columns 0-based as in Finding."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    cell: Optional[int] = None  # notebooks: 1-based cell index
+
+    def where(self) -> str:
+        return f"cell {self.cell}, line {self.line}" if self.cell is not None else f"line {self.line}"
+
+
+@dataclass
 class Finding:
     code: str
     message: str  # without the code prefix; includes the guideline/CWE suffix
@@ -30,6 +46,18 @@ class Finding:
     node: Any = field(default=None, repr=False, compare=False)
     # set by the CLI when a comment or the baseline silenced the finding (suppress.Suppression)
     suppression: Any = field(default=None, compare=False)
+    related: tuple = ()  # Related places, in the order of the flow (source first)
+    # the message with `{@0}`, `{@1}` ... where the related places go (see render_related)
+    template: Optional[str] = field(default=None, repr=False, compare=False)
+
+    def render_related(self) -> None:
+        """Fill the message's placeholders with the related places (again after a notebook's
+        lines were mapped to cells)."""
+        if self.template is not None:
+            text = self.template
+            for number, place in enumerate(self.related):
+                text = text.replace(f"{{@{number}}}", place.where())
+            self.message = text
 
 
 def error_finding(path: str, reason: str, line: int = 1, column: int = 0, *, cell: Optional[int] = None,

@@ -19,7 +19,7 @@ from ml_seclint.engine.code_context import apply as apply_context
 from ml_seclint.engine.code_context import file_context, rules_for_context, selected
 from ml_seclint.engine.config import Settings
 from ml_seclint.engine.context import FileContext, ScopeEnter, ScopeLeave
-from ml_seclint.engine.finding import Finding, error_finding
+from ml_seclint.engine.finding import Finding, Related, error_finding
 from ml_seclint.engine.prescreen import screen
 from ml_seclint.engine.registry import RULES
 from ml_seclint.engine.rows import RowDispatcher
@@ -43,7 +43,8 @@ TEXT, NAMES, LIBCST = "text", "names", "libcst"
 STAGES = (TEXT, NAMES, LIBCST)
 
 
-def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]],
+                 settings: Optional[Settings] = None) -> list[type[Rule]]:
     """The rules whose triggers occur in the text. Substring and regex tests are far cheaper than
     a parse, and most files of a repository can match none of the rules."""
     if isinstance(text, bytes):
@@ -58,7 +59,7 @@ def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]]) -> list[t
 
     active = []
     for rule in rules:
-        for entry in rule.triggers:
+        for entry in (rule.triggers if settings is None else rule.triggers_for(settings)):
             if all(has(t) for t in (entry if isinstance(entry, tuple) else (entry,))):
                 active.append(rule)
                 break
@@ -102,7 +103,7 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
     if len(source) > limit:
         result.findings.append(error_finding(path, guard.too_large(len(source), limit)))
         return result
-    rules = active_rules(source, rules)
+    rules = active_rules(source, rules, settings)
     if not rules and not check_syntax:
         return result
     vetting = guard.vet(source, path, tree, measure=False)
@@ -173,7 +174,9 @@ def _lint(source: Union[str, bytes], path: str, settings: Settings, rules: Seque
 def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
     """Positions are a full code-generation pass, so they are computed only here (iteratively:
     analysis/codegen.py)."""
-    ranges = positions(module, [node for _, node, *_ in ctx.reports])
+    wanted = [node for _, node, *_ in ctx.reports]
+    wanted.extend(other for places in ctx.related.values() for other, _ in places)  # a flow's source
+    ranges = positions(module, wanted)
     findings: list[Finding] = []
     seen: set[tuple[str, int]] = set()
     outranked = _outranked(ctx.reports)
@@ -182,11 +185,20 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> list[Finding]:
             continue
         seen.add((rule.code, id(node)))
         where = ranges[node]
-        findings.append(Finding(
+        finding = Finding(
             # a message may quote source text (a URL): never a secret in full, whatever the rule
             rule.code, f"{scrub(message)} {rule.suffix()}", where.start.line, where.start.column,
             where.end.line, where.end.column, severity, rule.confidence, path=path, fix=fix,
-            node=node))
+            node=node)
+        related = ctx.related.get((rule.code, id(node)))
+        if related:
+            places = [ranges[other] for other, _ in related]
+            finding.related = tuple(
+                Related(p.start.line, p.start.column, p.end.line, p.end.column, scrub(text))
+                for p, (_, text) in zip(places, related))
+            finding.template = finding.message
+            finding.render_related()
+        findings.append(finding)
     return findings
 
 

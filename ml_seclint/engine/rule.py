@@ -94,14 +94,20 @@ class Rule(cst.BatchableCSTVisitor):
         cls.triggers = tuple(dict.fromkeys((*hand, *derived)))
         cls.identifiers, cls.qualified = _cheap_declaration(cls)
 
+    @classmethod
+    def triggers_for(cls, settings: Any) -> tuple[Any, ...]:
+        """The prefilter entries for a project: `triggers`, plus what the rule's options add (the
+        words of a configured source callable)."""
+        return cls.triggers
+
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__()
         self.ctx = ctx
         self.failed: Optional[BaseException] = None
 
     def report(self, node: cst.CSTNode, message: Optional[str] = None, *,
-               severity: Optional[str] = None, fix: Any = None) -> None:
-        self.ctx.add(self, node, message or self.message, severity or self.severity, fix)
+               severity: Optional[str] = None, fix: Any = None, related: tuple = ()) -> None:
+        self.ctx.add(self, node, message or self.message, severity or self.severity, fix, related)
 
     def option(self, name: str) -> Any:
         return self.ctx.settings.option(name)

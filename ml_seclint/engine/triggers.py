@@ -44,3 +44,29 @@ class CodeWord:
                 return None
             index = find(word, end)
         return None
+
+
+class AnyWord:
+    """One of several words on a code line (a tuple entry of `AnyWord`s needs one of each: "a
+    source word and a sink word")."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, *words: str) -> None:
+        self.words = tuple(CodeWord(word) for word in dict.fromkeys(words))
+
+    def __repr__(self) -> str:
+        return f"AnyWord{tuple(w.word for w in self.words)!r}"
+
+    def __hash__(self) -> int:
+        return hash((AnyWord, self.words))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AnyWord) and other.words == self.words
+
+    def search(self, text: str) -> Optional[int]:
+        for word in self.words:
+            index = word.search(text)
+            if index is not None:
+                return index
+        return None

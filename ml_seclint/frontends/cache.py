@@ -32,7 +32,7 @@ from typing import Any, Optional
 from ml_seclint import __version__
 from ml_seclint.engine.code_context import file_context
 from ml_seclint.engine.config import Settings
-from ml_seclint.engine.finding import NOT_CHECKED, Finding
+from ml_seclint.engine.finding import NOT_CHECKED, Finding, Related
 from ml_seclint.engine.results import CheckResult
 from ml_seclint.engine.suppress import Suppression
 from ml_seclint.secrets_table import scrub
@@ -40,7 +40,7 @@ from ml_seclint.secrets_table import scrub
 DIRECTORY_NAME = ".ml_seclint_cache"
 ENV_DIR = "ML_SECLINT_CACHE_DIR"
 ENV_OFF = "ML_SECLINT_NO_CACHE"
-FORMAT = 1  # bumped when the entry layout changes
+FORMAT = 2  # bumped when the entry layout changes (2: a flow's related places)
 MAX_ENTRIES = 50_000
 #: the stage reported for a result read from the cache (engine/lint.py has the others)
 CACHED = "cache"
@@ -249,6 +249,9 @@ def _finding(finding: Finding) -> dict:
     safety = getattr(finding.fix, "safety", None)
     if safety is not None:
         data["fix"] = [str(getattr(finding.fix, "title", "")), str(safety)]
+    if finding.related:  # a flow's source and helper sinks (SARIF relatedLocations, JSON related)
+        data["related"] = [[r.line, r.column, r.end_line, r.end_column, scrub(r.message), r.cell]
+                           for r in finding.related]
     suppression = finding.suppression
     if suppression is not None:
         data["suppression"] = [suppression.kind, scrub(suppression.directive), scrub(suppression.reason),
@@ -273,6 +276,10 @@ def _restore(data: dict, path: str) -> Finding:
     if "fix" in data:
         title, safety = data["fix"]
         finding.fix = CachedFix(str(title), str(safety))
+    if "related" in data:
+        finding.related = tuple(Related(int(line), int(column), int(end_line), int(end_column), str(text),
+                                        None if cell is None else int(cell))
+                                for line, column, end_line, end_column, text, cell in data["related"])
     if "suppression" in data:
         kind, directive, reason, line, column = data["suppression"]
         finding.suppression = Suppression(kind, directive, reason, int(line), int(column))

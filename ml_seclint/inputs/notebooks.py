@@ -381,6 +381,12 @@ def _relocate(finding: Finding, module: Module) -> None:
         finding.end_line = end_line
     else:
         finding.end_line, finding.end_column = line, finding.column
+    for place in finding.related:  # the source of a flow may be in another cell
+        last = len(module.line_map)
+        place.cell, start = module.line_map[min(max(place.line, 1), last) - 1]
+        end_cell, end = module.line_map[min(max(place.end_line, 1), last) - 1]
+        place.line, place.end_line = start, end if end_cell == place.cell and end >= start else start
+    finding.render_related()
 
 
 def scan_texts(texts: Sequence[Text], path: str, rules: Sequence[type[Rule]]) -> list[Finding]:

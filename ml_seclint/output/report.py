@@ -119,4 +119,14 @@ def finding_dict(finding: Finding) -> dict:
     data["context"] = finding.context
     if finding.cell is not None:
         data["cell"] = finding.cell
+    if finding.related:  # the other places of a flow (its source first), as in SARIF
+        data["related"] = [related_dict(place) for place in finding.related]
+    return data
+
+
+def related_dict(place) -> dict:
+    data = {"line": place.line, "column": place.column + 1, "end_line": place.end_line,
+            "end_column": place.end_column + 1, "message": place.message}
+    if place.cell is not None:
+        data["cell"] = place.cell
     return data

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 from urllib.parse import quote
 
@@ -187,6 +188,25 @@ def _region(finding: Finding, files: SourceFiles) -> dict:
     return region
 
 
+def _flow(finding: Finding, primary: dict, files: SourceFiles) -> dict:
+    """A flow's other places (its source first) as `relatedLocations`, and the whole path from the
+    source to the reported sink as one `codeFlow`, so a reviewer sees where the data came from."""
+    artifact = primary["physicalLocation"]["artifactLocation"]
+    related = []
+    for number, place in enumerate(finding.related, 1):
+        # a place in a notebook cell moves to the .ipynb lines like the finding itself
+        where = SimpleNamespace(path=finding.path, cell=place.cell, line=place.line, column=place.column,
+                                end_line=place.end_line, end_column=place.end_column)
+        text = place.message if place.cell is None else f"cell {place.cell}: {place.message}"
+        location = {"artifactLocation": dict(artifact), "region": _region(where, files)}
+        related.append({"id": number, "physicalLocation": location, "message": {"text": text}})
+    steps = [{"location": {"physicalLocation": r["physicalLocation"], "message": r["message"]}}
+             for r in related]
+    sink = finding.message.split(" [AI guideline", 1)[0]
+    steps.append({"location": {**primary, "message": {"text": sink}}})
+    return {"relatedLocations": related, "codeFlows": [{"threadFlows": [{"locations": steps}]}]}
+
+
 def _fixes(finding: Finding, artifact: dict) -> list:
     """SARIF `fixes` from the text edits the worker computed (none for notebooks: an edit of a
     cell is not an edit of the .ipynb text)."""
@@ -238,6 +258,8 @@ def _result(finding: Finding, index: dict[str, int], files: SourceFiles, prints:
         "message": {"text": message},
         "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
     })
+    if finding.related:
+        result.update(_flow(finding, result["locations"][0], files))
     fixes = _fixes(finding, artifact)
     if fixes:
         result["fixes"] = fixes

@@ -6,10 +6,15 @@ from typing import Callable, Optional
 
 import libcst as cst
 
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, defines_method, local_ancestry, qualnames
+from ml_seclint.analysis import dataflow
+from ml_seclint.analysis import llm_api as api
+from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, defines_method, literal, local_ancestry, qualnames,
+                                         string_prefix)
 from ml_seclint.analysis.roundtrip import produced_here
+from ml_seclint.analysis.scopes import Scope, dotted
 from ml_seclint.engine.rows import DEFAULT, FALSE, TRUE, Arg, Hit, Row
 from ml_seclint.engine.rule import Option, Rule
+from ml_seclint.engine.triggers import AnyWord
 from ml_seclint.engine.versions import dependency_floor, version_at_least
 from ml_seclint.fix.fixes import SAFE, UNSAFE, Fix, add_keyword, direct_arg, keyword, remove_arg, rename
 
@@ -43,6 +48,7 @@ class PickleLoad(DeserializationRule):
     subclass_message = ("{name} subclasses pickle.Unpickler without overriding find_class, so loading "
                         "runs any code embedded in the pickle")
     severity = "high"
+    yields_to = ("MLS111",)  # one finding per call: unpickling network data is reported as MLS111
     MODULES = ("pickle", "cPickle", "_pickle")
     UNPICKLERS = _names(MODULES, ("Unpickler",))
     rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data")),
@@ -153,6 +159,7 @@ class PickleFamilyLoad(DeserializationRule):
     message = "{name}() deserialises objects and runs any code embedded in the data; load only trusted data"
     shelve_message = "{name}() unpickles every value it reads: a tampered shelf runs code"
     severity = "high"
+    yields_to = ("MLS111",)
     rows = (
         Row(_names(("dill",), ("load", "loads", "Unpickler", "load_session", "load_module"))
             | _names(("cloudpickle",), ("load", "loads"))
@@ -312,3 +319,152 @@ class FrameworkPickleOptIn(DeserializationRule):
     severity = "high"
     rows = (Row(keyword_only=True, args=Arg("allow_dangerous_deserialization"), when=TRUE,
                 unless=own_data("folder_path", "path", "persist_directory")),)
+
+
+# -- MLS111 -----------------------------------------------------------------------------------
+
+ALL, UNKNOWN_ADDRESS, LOCAL = "all", "unknown", "local"
+_LOOPBACK = ("127.", "localhost", "[::1]", "::1")
+_LISTENERS = frozenset({"multiprocessing.connection.Listener"})
+_RPYC_SERVERS = _names(("rpyc.utils.server", "rpyc"),
+                       ("ThreadedServer", "ForkingServer", "ThreadPoolServer", "OneShotServer"))
+_RPYC_CLASSIC = _names(("rpyc", "rpyc.core", "rpyc.core.service", "rpyc.classic", "rpyc.utils.classic"),
+                       ("SlaveService", "ClassicService"))
+
+
+def exposure(address: object) -> str:
+    """ALL for `tcp://*:5555`, `("0.0.0.0", port)`; LOCAL for ipc://, inproc://, loopback;
+    UNKNOWN_ADDRESS otherwise."""
+    if isinstance(address, tuple):
+        host = address[0] if address else None
+        if host in ("", "0.0.0.0", "::", "*"):
+            return ALL
+        return LOCAL if isinstance(host, str) and host.startswith(_LOOPBACK) else UNKNOWN_ADDRESS
+    if not isinstance(address, str):
+        return UNKNOWN_ADDRESS
+    if address.startswith(("ipc://", "inproc://")):
+        return LOCAL
+    host = address.split("://", 1)[1] if "://" in address else address
+    if host.startswith(("*", "0.0.0.0", "[::]", ":::")):
+        return ALL
+    return LOCAL if host.startswith(_LOOPBACK) else UNKNOWN_ADDRESS
+
+
+class NetworkPickle(DeserializationRule):
+    code = "MLS111"
+    summary = "Unpickling what arrives over a network (zmq recv_pyobj, pickle.loads of socket or HTTP data)"
+    message = "{name}() unpickles data received over the network"
+    severity = "high"
+    secondary_guidelines = ("3.1",)
+    cwe = (502, 306)
+    owasp = ("LLM03:2025",)
+    atlas = ("AML.T0011.000",)
+    SEVERITY = {ALL: "critical", UNKNOWN_ADDRESS: "high", LOCAL: "low"}
+    WHERE = {ALL: "; the socket is bound to all interfaces", UNKNOWN_ADDRESS: "",
+             LOCAL: "; the socket is local (ipc://, inproc:// or loopback), so only local processes can send"}
+    triggers = (("recv_pyobj",), ("rpyc",), ("Listener", "multiprocessing"),
+                (AnyWord("pickle", "dill"),
+                 AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi", "aiohttp", "recv")))
+    # recv_pyobj(), a Listener or an rpyc server, or a flow from a receive to an unpickler
+    cheap_names = api.sink_names(frozenset({api.PICKLE})) | {"recv_pyobj"}
+    cheap_callees = _LISTENERS | _RPYC_SERVERS
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.addresses: dict[str, list[str]] = {}  # socket text -> exposures of its bind/connect calls
+        self.accepted: dict[str, str] = {}  # `conn` -> the listening socket it came from
+        self.pyobj: list[tuple[cst.Call, Optional[str]]] = []  # recv_pyobj() calls and their sockets
+        dataflow.for_file(ctx).want(api.NETWORK)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        dataflow.for_file(self.ctx).note_call(node, self.ctx.scope)
+        func = node.func
+        scope = self.ctx.scope
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else None
+            if method in ("bind", "connect", "bind_to_random_port") and receiver and node.args:
+                self.addresses.setdefault(receiver, []).append(_address(node.args[0].value, scope))
+            elif method == "recv_pyobj" and "zmq" in dataflow.for_file(self.ctx).imports():
+                self.pyobj.append((node, receiver))
+            return
+        names = self.ctx.call(node).names
+        if names & _LISTENERS:
+            view = self.ctx.call(node)
+            if view.value("authkey", 3) in (MISSING, None):
+                expr, where = view.arg("address", 0)
+                known = expr is not MISSING and expr is not UNKNOWN
+                place = _address(expr, where) if known else UNKNOWN_ADDRESS
+                self.report(node, "multiprocessing.connection.Listener() without authkey: every accepted "
+                                  "connection's recv() unpickles what any client sends" + self.WHERE[place],
+                            severity=self.SEVERITY[place])
+        elif names & _RPYC_SERVERS and node.args:
+            service = node.args[0].value
+            if qualnames(service, scope) & _RPYC_CLASSIC:
+                view = self.ctx.call(node)
+                host = view.value("hostname")
+                place = exposure((host,)) if isinstance(host, str) else \
+                    ALL if host is MISSING else UNKNOWN_ADDRESS  # rpyc listens on all interfaces by default
+                self.report(node, "an rpyc server with the classic (slave) service runs any code a client "
+                                  "sends, without authentication" + self.WHERE[place],
+                            severity=self.SEVERITY[place])
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """`conn, addr = server.accept()`: conn receives from server's address."""
+        value = node.value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        func = value.func if isinstance(value, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value == "accept":
+            server = dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else None
+            for target in node.targets:
+                first = target.target
+                if isinstance(first, cst.Tuple):
+                    first = first.elements[0].value
+                key = dotted(first) if isinstance(first, (cst.Name, cst.Attribute)) else None
+                if key and server:
+                    self.accepted[key] = server
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        dataflow.for_file(self.ctx).note_function(node, self.ctx.scope)
+
+    def _place(self, receiver: object) -> str:
+        if not isinstance(receiver, str):
+            return UNKNOWN_ADDRESS
+        receiver = self.accepted.get(receiver, receiver)
+        places = self.addresses.get(receiver, [])
+        if not places:
+            return UNKNOWN_ADDRESS
+        for place in (ALL, UNKNOWN_ADDRESS):
+            if place in places:
+                return place
+        return LOCAL
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for call, receiver in self.pyobj:
+            place = self._place(receiver)
+            message = (f"{receiver or 'socket'}.recv_pyobj() unpickles whatever a peer sends: anyone who "
+                       f"can reach the socket runs code (ShadowMQ: vLLM, SGLang, llama-stack); send JSON or "
+                       f"msgpack and check it")
+            self.report(call, message + self.WHERE[place], severity=self.SEVERITY[place])
+        for flow in dataflow.for_file(self.ctx).flows():
+            if flow.origin.kind != api.NETWORK or flow.kind != api.PICKLE:
+                continue
+            origin = flow.origin
+            place = self._place(origin.receiver)
+            related = ((origin.node, f"network data: {origin.label}"),)
+            self.report(flow.sink, f"{flow.label} unpickles data received from {origin.label} ({{@0}}): "
+                                   f"anyone who can send to it runs code; use JSON, msgpack or a restricted "
+                                   f"Unpickler (find_class)" + self.WHERE[place],
+                        severity=self.SEVERITY[place], related=related)
+
+
+def _address(expr: cst.BaseExpression, scope: Scope) -> str:
+    value = literal(expr, scope)
+    if isinstance(value, list):
+        value = tuple(value)
+    if value is UNKNOWN and isinstance(expr, cst.Tuple) and expr.elements:
+        value = (literal(expr.elements[0].value, scope),)
+    if value is UNKNOWN:
+        value = string_prefix(expr, scope)  # f"tcp://*:{port}" -> "tcp://*:"
+    return exposure(value)
