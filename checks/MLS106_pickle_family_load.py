@@ -122,3 +122,17 @@ def load_paddle_checkpoint(path):
     import paddle
 
     return paddle.load(path)  # expect: MLS106
+
+
+def export_best(model, output_param_path):
+    import paddle
+
+    paddle.save(model.state_dict(), output_param_path)
+    model.set_state_dict(paddle.load(output_param_path))  # ok: reloads the file it just wrote
+
+
+def convert_in_place(param_path):
+    import paddle
+
+    state = paddle.load(param_path)  # expect: MLS106
+    paddle.save({k.replace("encoder", "ernie"): v for k, v in state.items()}, param_path)

@@ -112,3 +112,19 @@ def custom_head(local_dir):
     head = get_class_from_dynamic_module("modeling_glm.GLMHead", "THUDM/glm-4-9b")  # expect: MLS201
     mine = get_class_from_dynamic_module("modeling_x.Head", local_dir)  # ok: unresolvable, not guessed
     return head, mine
+
+
+def chat_command():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model_name_or_path")
+    args = parser.parse_args()
+    # ok: a command-line tool run on the model its user names
+    llm = AutoModelForCausalLM.from_pretrained(args.model_name_or_path, trust_remote_code=True)
+    return llm
+
+
+def serve(config):
+    # a setting from a config file is not the user's choice on the command line
+    return AutoModelForCausalLM.from_pretrained(config.model_name_or_path, trust_remote_code=True)  # expect: MLS201

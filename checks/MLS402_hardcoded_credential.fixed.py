@@ -3,6 +3,7 @@
 Annotations: `# expect: CODE` marks a line that must be reported; `# ok` marks a clean
 look-alike that must not be. The values are random-looking strings made up for this file.
 """
+import enum
 import os
 from dataclasses import dataclass
 
@@ -101,3 +102,12 @@ cache_key = "_litellm_io_token_reservation_id"  # ok: a private key name
 api_token = "._internal.cloud.api_token:ApiToken"  # ok: an import path
 if token == "Wolfgang":  # ok: a word, not a secret (an NLP token)
     pass
+
+
+class AuthResolution(str, enum.Enum):
+    static_token = "static-token"  # ok: an enum member's value is a label
+    client_credentials = "m2m-client-credentials"  # ok: an enum member's value is a label
+
+
+class Settings:
+    client_credentials = os.environ["CLIENT_CREDENTIALS"]  # expect: MLS402

@@ -220,7 +220,7 @@ def test_what_the_long_run_found():
 
 
 def test_generated_valid_python():
-    @_settings(15)
+    @_settings(6)
     @given(modules())
     def generated(source):
         found = _checked(source)

@@ -48,7 +48,7 @@ OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.
                      "codecs.open", "os.fdopen"})
 #: writer -> (position, keyword) of the path or file it writes
 WRITERS: dict[str, tuple[int, str]] = {
-    "torch.save": (1, "f"),
+    "torch.save": (1, "f"), "paddle.save": (1, "path"),
     **{f"{m}.dump": (1, "file") for m in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle",
                                           "marshal")},
     "joblib.dump": (1, "filename"), "skops.io.dump": (1, "file"),
@@ -81,7 +81,7 @@ def produced_here(view: CallView, keywords: tuple[str, ...], position: int = 0) 
             break
     if expr is MISSING or expr is UNKNOWN:
         return False
-    return in_memory(expr, scope) or temporary(expr, scope) or written_nearby(expr, scope)
+    return in_memory(expr, scope) or temporary(expr, scope) or written_nearby(expr, scope, view.node)
 
 
 def in_memory(expr: cst.BaseExpression, scope: Scope) -> bool:
@@ -141,17 +141,19 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
     return False
 
 
-def written_nearby(expr: cst.BaseExpression, scope: Scope) -> bool:
-    """A known writer in the same function, or anywhere in the module (a cache the module fills
-    and reads back), writes the same path."""
+def written_nearby(expr: cst.BaseExpression, scope: Scope, load: Optional[cst.Call] = None) -> bool:
+    """A known writer earlier in the same function than `load` (a write after it, as in a
+    load-convert-save, does not count), or anywhere in the class or module (a cache the module
+    fills and reads back), writes the same path."""
     wanted = _path_code(expr, scope)
     if wanted is None:
         return False
-    if wanted in _written_paths(scope):
+    written = _written_paths(scope)
+    if wanted in written and (load is None or written[wanted] < _order(scope).get(id(load), -1)):
         return True
     path, path_scope = _follow_file(expr, scope)
     owner = _sharing_scope(path, path_scope)
-    return owner is not None and wanted in _written_paths(owner)
+    return owner is not None and owner is not scope and wanted in _written_paths(owner)
 
 
 def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
@@ -172,13 +174,26 @@ def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
     return None
 
 
-def _written_paths(scope: Scope) -> frozenset[str]:
-    """The code of every path a known writer writes in the scope's body; computed once."""
+def _written_paths(scope: Scope) -> dict[str, int]:
+    """The code of every path a known writer writes in the scope's body -> the source order of
+    its first writer call; computed once."""
     cached = scope.__dict__.get("_written")
     if cached is None:
-        paths = (_written_path(call, scope) for call in _calls(scope.node))
-        cached = scope.__dict__["_written"] = frozenset(
-            code for code in (_path_code(p, scope) for p in paths if p is not None) if code)
+        cached = {}
+        for call in _calls(scope.node):
+            path = _written_path(call, scope)
+            code = _path_code(path, scope) if path is not None else None
+            if code:
+                cached.setdefault(code, _order(scope)[id(call)])
+        scope.__dict__["_written"] = cached
+    return cached
+
+
+def _order(scope: Scope) -> dict[int, int]:
+    """id of each call in the scope's body -> its place in source order."""
+    cached = scope.__dict__.get("_order")
+    if cached is None:
+        cached = scope.__dict__["_order"] = {id(call): n for n, call in enumerate(_calls(scope.node))}
     return cached
 
 
@@ -249,10 +264,10 @@ def _follow(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression,
 
 
 def _calls(node: Any) -> Iterator[cst.Call]:
-    """Every call in a function or module body (nested functions included)."""
+    """Every call in a function or module body (nested functions included), in source order."""
     pending = [node]
     while pending:
         current = pending.pop()
         if isinstance(current, cst.Call):
             yield current
-        pending.extend(current.children)
+        pending.extend(reversed(current.children))

@@ -243,7 +243,7 @@ class HardcodedCredential(SecretRule):
                     self._bind(t.value, v.value)
             return
         if isinstance(target, cst.Name):
-            if credential_name(target.value):
+            if credential_name(target.value) and not self._in_enum():
                 self._candidate(value, f"assigned to {target.value}", env_name(target.value),
                                 name=target.value)
         elif isinstance(target, cst.Attribute):
@@ -261,6 +261,17 @@ class HardcodedCredential(SecretRule):
                     self._candidate(value, f'assigned to os.environ["{key}"]', None)
             elif credential_name(key):
                 self._candidate(value, f'stored under the key "{key}"', env_name(key))
+
+    def _in_enum(self) -> bool:
+        """A member of an Enum class: its value is a label (`creds = "m2m-client-credentials"`)."""
+        scope = self.ctx.scope
+        if scope.kind != "class":
+            return False
+        for base in scope.node.bases:
+            names = self.ctx.qualnames(base.value) | {_dotted(base.value) or ""}
+            if any(name.endswith(("Enum", "Flag")) for name in names):
+                return True
+        return False
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None and credential_name(node.name.value):

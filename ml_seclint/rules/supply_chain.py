@@ -106,9 +106,33 @@ def _cannot_load(hit: Hit) -> bool:
     if view.names & _INERT or (view.names & _DATASETS_LOADERS and _datasets_without_scripts(hit.rule)):
         return True  # the flag does nothing there
     kind, repo = _repo_kind(view)
-    if kind in (None, hub.UNRESOLVED) and hit.rule.ctx.code_context in ("script", "example"):
+    if kind in (None, hub.UNRESOLVED) and (hit.rule.ctx.code_context in ("script", "example")
+                                           or _named_on_command_line(view)):
         return True  # a command-line tool or example run on the model its user names
     return kind == hub.LOCAL or (repo is not None and _own(repo, hit.rule))
+
+
+#: calls that return parsed command-line arguments (argparse, or a local function of that name)
+_ARG_PARSERS = frozenset({"parse_args", "parse_known_args"})
+
+
+def _named_on_command_line(view: CallView) -> bool:
+    """`from_pretrained(args.model_name_or_path, ...)` where `args = parser.parse_args()` (or a
+    local `parse_args()`): a command-line tool, wherever it lives, run on the model its user names."""
+    call = hub.hub_call(view)
+    expr, scope = (call.repo, call.repo_scope) if call is not None \
+        else hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        return False
+    for binding in scope.lookup(expr.value.value)[1]:
+        value = binding.value
+        if isinstance(value, cst.Call):
+            func = value.func
+            name = func.attr.value if isinstance(func, cst.Attribute) \
+                else func.value if isinstance(func, cst.Name) else None
+            if name in _ARG_PARSERS:
+                return True
+    return False
 
 
 #: loaders that accept trust_remote_code but never run repository code with it: PEFT adapters
