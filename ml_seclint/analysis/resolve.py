@@ -258,6 +258,25 @@ class CallView:
         return literal(expr, scope)
 
 
+#: calls that set environment variables, for rules about what a variable switches on or off
+ENVIRONMENT_WRITES = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv"})
+
+
+def environment_writes(view: CallView, name: str) -> list[tuple[Any, Any]]:
+    """(variable, value) literals that `os.environ.update(...)`, `os.environ.setdefault(k, v)` or
+    `os.putenv(k, v)` (`name`) sets; UNKNOWN or MISSING where they cannot be read."""
+    if name != "os.environ.update":
+        value = view.value("value", 1) if name == "os.putenv" else view.value("default", 1)
+        return [(view.value("key", 0), value)]
+    pairs: list[tuple[Any, Any]] = []
+    for arg in view.args:
+        if arg.keyword is not None:
+            pairs.append((arg.keyword.value, literal(arg.value, view.scope)))
+        elif arg.star in ("", "**"):
+            pairs.extend((k, literal(*v)) for k, v in (dict_items(arg.value, view.scope) or {}).items())
+    return pairs
+
+
 def call_view(call: cst.Call, scope: Scope, depth: int = 0) -> CallView:
     names = qualnames(call.func, scope)
     args = list(call.args)

@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from ml_seclint.analysis.resolve import dict_items, literal, qualnames
+from ml_seclint.analysis.resolve import ENVIRONMENT_WRITES, environment_writes, literal, qualnames
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row
 from ml_seclint.engine.rule import Rule
 from ml_seclint.fix.fixes import UNSAFE, Fix
@@ -22,18 +22,7 @@ _GLOBALS = ("langchain.globals", "langchain_core.globals")
 
 def _env_debug(hit: Hit) -> Optional[str]:
     """`os.environ.update(LITELLM_LOG="DEBUG")`, `os.environ.setdefault("LITELLM_LOG", "DEBUG")`."""
-    view = hit.view
-    pairs: list[tuple[Any, Any]] = []
-    if hit.name == "os.environ.update":
-        for arg in view.args:
-            if arg.keyword is not None:
-                pairs.append((arg.keyword.value, literal(arg.value, view.scope)))
-            elif arg.star in ("", "**"):
-                pairs.extend((k, literal(*v)) for k, v in (dict_items(arg.value, view.scope) or {}).items())
-    else:
-        key, value = view.value("key", 0), view.value("value", 1) if hit.name == "os.putenv" else \
-            view.value("default", 1)
-        pairs.append((key, value))
+    pairs = environment_writes(hit.view, hit.name)
     return next((_env_message(k) for k, v in pairs if _debug_value(k, v)), None)
 
 
@@ -71,7 +60,7 @@ class LlmDebugLogging(Rule):
         Row({"litellm._turn_on_debug"}, message=litellm_message, fix=_remove_statement),
         Row({f"{m}.{f}" for m in _GLOBALS for f in ("set_debug", "set_verbose")}, Arg("value", 0), TRUE,
             message=langchain_message, fix=_remove_statement),
-        Row({"os.environ.update", "os.environ.setdefault", "os.putenv"}, message=_env_debug,
+        Row(ENVIRONMENT_WRITES, message=_env_debug,
             fix=_remove_statement, requires=tuple(DEBUG_VARIABLES)),
     )
     # visit_Assign: `litellm.set_verbose = True`, `os.environ["LITELLM_LOG"] = "DEBUG"`

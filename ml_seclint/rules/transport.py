@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
 import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
 from ml_seclint.analysis.objects import created_by
-from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, dict_items, literal, local_function,
+from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView,
+                                         environment_writes, literal, local_function,
                                          qualnames, string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
 from ml_seclint.fix.fixes import UNSAFE, Fix, add_keyword, keyword, remove_arg
@@ -224,7 +225,6 @@ CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 CA_VARIABLES = frozenset({"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE"})
 ENVIRON = frozenset({"os.environ"})
 DEFAULT_CONTEXT = frozenset({"ssl._create_default_https_context"})
-_ENV_CALLS = frozenset({"os.environ.update", "os.environ.setdefault", "os.putenv"})
 
 
 def _tls_library(hit: Hit) -> Optional[str]:
@@ -252,20 +252,7 @@ def _remove_verify(hit: Hit) -> Optional[Fix]:
 
 def _ca_cleared(hit: Hit) -> Optional[str]:
     """`os.environ.update(CURL_CA_BUNDLE="")` and the like: the message, or None."""
-    view = hit.view
-    pairs: list[tuple[Any, Any]] = []
-    if hit.name == "os.environ.update":
-        for arg in view.args:
-            if arg.keyword is not None:
-                pairs.append((arg.keyword.value, literal(arg.value, view.scope)))
-            elif arg.star == "" or arg.star == "**":
-                items = dict_items(arg.value, view.scope) or {}
-                pairs.extend((k, literal(*v)) for k, v in items.items())
-    else:
-        key, scope = view.arg("key", 0)
-        value, value_scope = view.arg("value", 1) if hit.name == "os.putenv" else view.arg("default", 1)
-        if key is not MISSING and key is not UNKNOWN and value is not MISSING and value is not UNKNOWN:
-            pairs.append((literal(key, scope), literal(value, value_scope)))
+    pairs = environment_writes(hit.view, hit.name)
     return next((_ca_message(key) for key, value in pairs if key in CA_VARIABLES and value == ""), None)
 
 
@@ -291,7 +278,7 @@ class TlsVerificationDisabled(TransportRule):
     cheap_callees = SESSIONS | DEFAULT_CONTEXT | ENVIRON
     rows = (
         Row(UNVERIFIED_CONTEXTS, message=context_message),
-        Row(_ENV_CALLS, message=_ca_cleared, requires=("CA_BUNDLE",)),
+        Row(ENVIRONMENT_WRITES, message=_ca_cleared, requires=("CA_BUNDLE",)),
         Row(keyword_only=True, args=Arg("cert_reqs"), message=cert_none_message,
             when=given("ssl.CERT_NONE", lambda hit: _cert_none(hit.expr, hit.scope))),
         Row(keyword_only=True, args=Arg("verify"), when=FALSE, fix=_remove_verify,
