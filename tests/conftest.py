@@ -5,16 +5,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pytest  # noqa: E402
 
+from ml_seclint.engine.config import Settings  # noqa: E402
+from ml_seclint.engine.lint import FileResult, lint_source  # noqa: E402
 
-@pytest.fixture(scope="module", autouse=True)
-def _module_result_cache(tmp_path_factory):
-    """The same for a module's own fixtures (a CLI run over checks/ shared by its tests): they are
-    set up before the per-test cache below, and would otherwise write .ml_seclint_cache into the
-    repository and read it back in the next run."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ML_SECLINT_CACHE_DIR", str(tmp_path_factory.mktemp("module-cache")))
-        patch.delenv("ML_SECLINT_NO_CACHE", raising=False)
-        yield
+# pytest-xdist (`--dist loadgroup --no-loadscope-reorder` in pyproject.toml) runs each work unit
+# on one worker, the units in the order of the collected tests. A unit is a module (its
+# module-scoped fixtures run once), or the modules named together here (they share the session's
+# results below). The costliest units go first, so that the last ones to start are short and
+# both workers finish together; the others keep their order.
+GROUPS = {"test_checks.py": "checks_engine", "test_prescreen.py": "checks_engine"}
+COSTLIEST_FIRST = ("checks_engine", "test_fix_checks.py", "test_cli.py", "test_deep.py", "test_self_lint.py",
+                   "test_sarif.py", "test_secrets.py", "test_flake8.py", "test_fix.py", "test_isolation.py",
+                   "test_suppressions.py", "test_precommit.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    def unit(item) -> str:
+        return GROUPS.get(item.path.name, item.path.name)
+
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(unit(item)))
+    rank = {name: n for n, name in enumerate(COSTLIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(unit(item), len(rank)))  # stable: the rest keep their order
+
+
+@pytest.fixture(scope="session")
+def check_lint():
+    """`check_lint(path, prescreen=True)`: the engine's result for a checks/ file (default settings,
+    syntax checked as the CLI does), linted once per test process. Only for tests that read the
+    findings and leave them as they are."""
+    results: dict[tuple[Path, bool], FileResult] = {}
+
+    def lint(path: Path, prescreen: bool = True) -> FileResult:
+        key = (path, prescreen)
+        if key not in results:
+            results[key] = lint_source(path.read_text(encoding="utf-8"), str(path), Settings(),
+                                       check_syntax=True, prescreen=prescreen)
+        return results[key]
+
+    return lint
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +53,14 @@ def _result_cache(tmp_path_factory, monkeypatch):
     and no test reads what another wrote or leaves .ml_seclint_cache in the repository."""
     monkeypatch.setenv("ML_SECLINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("ML_SECLINT_NO_CACHE", raising=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_result_cache(tmp_path_factory):
+    """The same for a module's own fixtures (a CLI run over checks/ shared by its tests): they are
+    set up before the per-test cache above, and would otherwise write .ml_seclint_cache into the
+    repository and read it back in the next run."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ML_SECLINT_CACHE_DIR", str(tmp_path_factory.mktemp("module-cache")))
+        patch.delenv("ML_SECLINT_NO_CACHE", raising=False)
+        yield

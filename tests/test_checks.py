@@ -6,8 +6,6 @@ import os
 
 import pytest
 
-from ml_seclint.engine.config import Settings
-from ml_seclint.engine.lint import lint_source
 from ml_seclint.engine.registry import RULES
 
 from helpers import (CHECKS, REPO, SUPPRESSION_CODES, check_files, cli_json, expected, expected_columns,
@@ -28,9 +26,8 @@ def test_every_rule_has_a_check_file_with_flagged_and_clean_lines():
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
-def test_engine(path):
-    result = lint_source(path.read_text(encoding="utf-8"), str(path), Settings())
-    found = {(f.line, f.code): f.column + 1 for f in result.findings}
+def test_engine(path, check_lint):
+    found = {(f.line, f.code): f.column + 1 for f in check_lint(path).findings}
     assert set(found) == expected(path)
     assert_columns(found, path)
 
