@@ -8,26 +8,19 @@ import pytest  # noqa: E402
 from ml_seclint.engine.config import Settings  # noqa: E402
 from ml_seclint.engine.lint import FileResult, lint_source  # noqa: E402
 
-# pytest-xdist (`--dist loadgroup --no-loadscope-reorder` in pyproject.toml) runs each work unit
-# on one worker, the units in the order of the collected tests. A unit is a module (its
-# module-scoped fixtures run once), or the modules named together here (they share the session's
-# results below). The costliest units go first, so that the last ones to start are short and
-# both workers finish together; the others keep their order.
-GROUPS = {"test_checks.py": "checks_engine", "test_prescreen.py": "checks_engine"}
-COSTLIEST_FIRST = ("checks_engine", "test_fix_checks.py", "test_cli.py", "test_deep.py", "test_self_lint.py",
-                   "test_sarif.py", "test_secrets.py", "test_flake8.py", "test_fix.py", "test_isolation.py",
-                   "test_suppressions.py", "test_precommit.py")
+# pytest-xdist (`--dist loadscope --no-loadscope-reorder` in pyproject.toml) runs each module on
+# one worker (its module-scoped fixtures run once), the modules in the order of the collected
+# tests. The costliest go first, so that the last ones to start are short and both workers finish
+# together; the others keep their order. (Grouping modules with `xdist_group` does not work with
+# pytest 9: pytest-xdist 3.8 cannot rename its items.)
+COSTLIEST_FIRST = ("test_fix_checks.py", "test_prescreen.py", "test_checks.py", "test_cli.py", "test_deep.py",
+                   "test_self_lint.py", "test_flake8.py", "test_fix.py", "test_secrets.py", "test_sarif.py",
+                   "test_suppressions.py", "test_isolation.py", "test_precommit.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
-    def unit(item) -> str:
-        return GROUPS.get(item.path.name, item.path.name)
-
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(unit(item)))
     rank = {name: n for n, name in enumerate(COSTLIEST_FIRST)}
-    items.sort(key=lambda item: rank.get(unit(item), len(rank)))  # stable: the rest keep their order
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")

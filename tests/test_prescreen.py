@@ -38,7 +38,7 @@ def both_ways(source: str, path: str = "variant.py", settings: Settings = None) 
 
 @pytest.mark.parametrize("path", CHECK_FILES, ids=[p.name for p in CHECK_FILES])
 def test_check_files_same_findings(path, check_lint):
-    # the lints both_ways would run, shared with tests/test_checks.py
+    # the lints both_ways would run (shared with tests/test_checks.py when on the same worker)
     with_stage, without = shape(check_lint(path).findings), shape(check_lint(path, prescreen=False).findings)
     assert with_stage == without
     assert without or path.name.endswith(".fixed.py") or path.name.startswith("MLS001")
