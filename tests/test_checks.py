@@ -1,7 +1,9 @@
 """Every checks/ file gives exactly its annotated (line, code) pairs, and the columns pinned with
-`# expect: MLSxxx@column`, through the engine, real flake8 in a subprocess, and the CLI's JSON."""
+`# expect: MLSxxx@column`, through the engine, real flake8 in a subprocess, and the CLI's JSON
+(a real process with two workers, the same as the CLI in-process and serial)."""
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from ml_seclint.engine.registry import RULES
 
 from helpers import (CHECKS, REPO, SUPPRESSION_CODES, check_files, cli_json, expected, expected_columns,
-                     flake8_columns, run_flake8)
+                     flake8_columns, run_cli_process, run_flake8)
 
 FILES = [p for p in check_files() if not p.name.startswith(SUPPRESSION_CODES)]
 IDS = [p.name for p in FILES]
@@ -53,10 +55,18 @@ def test_flake8(path, flake8_results):
 
 
 @pytest.fixture(scope="module")
-def cli_results():
-    data = cli_json(str(CHECKS.relative_to(REPO)), process=True)  # the real thing, end to end
+def cli_data() -> dict:
+    """The real thing, end to end: a process with two workers (whatever the machine's cores)."""
+    proc = run_cli_process("check", "--format", "json", "--no-cache", "--jobs", "2",
+                           str(CHECKS.relative_to(REPO)))
+    assert proc.returncode == 1 and proc.stderr == ""
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def cli_results(cli_data):
     found: dict[str, dict] = {}
-    for f in data["findings"]:
+    for f in cli_data["findings"]:
         found.setdefault(os.path.normpath(f["path"]), {})[(f["line"], f["code"])] = f["column"]
     return found
 
@@ -66,3 +76,8 @@ def test_cli(path, cli_results):
     found = cli_results.get(str(path.relative_to(REPO)), {})
     assert set(found) == expected(path)
     assert_columns(found, path)
+
+
+def test_cli_in_parallel_equals_serial(cli_data):
+    serial = cli_json("--jobs", "1", str(CHECKS.relative_to(REPO)))
+    assert serial["findings"] == cli_data["findings"] and serial["findings"]
