@@ -87,7 +87,7 @@ def _facts(root: cst.CSTNode, memo: dict) -> tuple[dict[str, str], dict[int, cst
     walk that does not enter nested functions, classes or lambdas (their own node is included)."""
     hit = memo.get(id(root))
     if hit is None or hit[0] is not root:
-        hit = memo[id(root)] = (root, _assigned_values(root), _parents(root))
+        hit = memo[id(root)] = (root, *_read(root))
     return hit[1], hit[2]
 
 
@@ -114,10 +114,13 @@ def _guard_in(node: cst.CSTNode, root: cst.CSTNode, memo: dict) -> Optional[str]
     return None
 
 
-def _assigned_values(root: cst.CSTNode) -> dict[str, str]:
-    """name -> the code assigned to it in the function, for names assigned once (a guard may test
-    `shared`, assigned from `get_ssl_configuration()`)."""
+def _read(root: cst.CSTNode) -> tuple[dict[str, str], dict[int, cst.CSTNode]]:
+    """One walk of the function (or module) `root`, not entering the functions, classes and
+    lambdas in it: name -> the code assigned to it, for names assigned once (a guard may test
+    `shared`, assigned from `get_ssl_configuration()`), and the id of each node -> its parent (the
+    first place a node appears, in source order)."""
     found: dict[str, list[str]] = {}
+    parents: dict[int, cst.CSTNode] = {}
     pending = [root]
     while pending:
         node = pending.pop()
@@ -127,25 +130,12 @@ def _assigned_values(root: cst.CSTNode) -> dict[str, str]:
                 if isinstance(target, cst.Name):
                     found.setdefault(target.value, []).append(_code(node.value))
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not root:
-            continue
-        pending.extend(node.children)
-    return {name: codes[0] for name, codes in found.items() if len(codes) == 1}
-
-
-def _parents(root: cst.CSTNode) -> dict[int, cst.CSTNode]:
-    """id of each node under `root`, in its own scope, -> its parent (the first place a node
-    appears, in source order)."""
-    parents: dict[int, cst.CSTNode] = {}
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not root:
             continue  # another scope
         children = node.children
         for child in children:
             parents.setdefault(id(child), node)
         pending.extend(reversed(children))
-    return parents
+    return {name: codes[0] for name, codes in found.items() if len(codes) == 1}, parents
 
 
 def _path(root: cst.CSTNode, target: cst.CSTNode, parents: dict[int, cst.CSTNode]) -> list[cst.CSTNode]:
