@@ -19,6 +19,7 @@ caller is not seen.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Iterator, Optional
 
@@ -73,7 +74,7 @@ def _calls_of(module: cst.CSTNode, name: str) -> Iterator[tuple[cst.Call, cst.CS
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
             yield node, function
         inner = node if isinstance(node, cst.FunctionDef) else function
-        pending.extend((child, inner) for child in node.children)
+        pending.extend((child, inner) for child in _children(node))
 
 
 def _memo(scope: Scope) -> dict[int, tuple[cst.CSTNode, dict[str, str], dict[int, cst.CSTNode]]]:
@@ -117,8 +118,7 @@ def _guard_in(node: cst.CSTNode, root: cst.CSTNode, memo: dict) -> Optional[str]
 def _read(root: cst.CSTNode) -> tuple[dict[str, str], dict[int, cst.CSTNode]]:
     """One walk of the function (or module) `root`, not entering the functions, classes and
     lambdas in it: name -> the code assigned to it, for names assigned once (a guard may test
-    `shared`, assigned from `get_ssl_configuration()`), and the id of each node -> its parent (the
-    first place a node appears, in source order)."""
+    `shared`, assigned from `get_ssl_configuration()`), and the id of each node -> its parent."""
     found: dict[str, list[str]] = {}
     parents: dict[int, cst.CSTNode] = {}
     pending = [root]
@@ -131,11 +131,31 @@ def _read(root: cst.CSTNode) -> tuple[dict[str, str], dict[int, cst.CSTNode]]:
                     found.setdefault(target.value, []).append(_code(node.value))
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not root:
             continue  # another scope
-        children = node.children
+        children = _children(node)
         for child in children:
             parents.setdefault(id(child), node)
-        pending.extend(reversed(children))
+        pending.extend(children)
     return {name: codes[0] for name, codes in found.items() if len(codes) == 1}, parents
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The nodes `node.children` holds, read from the node's fields: libcst's `children` runs a
+    visitor that rebuilds the node, several times slower. Field order is not source order, which
+    no walk here needs."""
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    found: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
 
 
 def _path(root: cst.CSTNode, target: cst.CSTNode, parents: dict[int, cst.CSTNode]) -> list[cst.CSTNode]:
