@@ -19,13 +19,13 @@ caller is not seen.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Iterator, Optional
 
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.scopes import Scope
 
 #: names of switches that turn the dangerous thing on, and of switches that keep it safe
@@ -74,7 +74,7 @@ def _calls_of(module: cst.CSTNode, name: str) -> Iterator[tuple[cst.Call, cst.CS
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
             yield node, function
         inner = node if isinstance(node, cst.FunctionDef) else function
-        pending.extend((child, inner) for child in _children(node))
+        pending.extend((child, inner) for child in children(node))
 
 
 def _memo(scope: Scope) -> dict[int, tuple[cst.CSTNode, dict[str, str], dict[int, cst.CSTNode]]]:
@@ -131,31 +131,11 @@ def _read(root: cst.CSTNode) -> tuple[dict[str, str], dict[int, cst.CSTNode]]:
                     found.setdefault(target.value, []).append(_code(node.value))
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not root:
             continue  # another scope
-        children = _children(node)
-        for child in children:
+        found_children = children(node)
+        for child in found_children:
             parents.setdefault(id(child), node)
-        pending.extend(children)
+        pending.extend(found_children)
     return {name: codes[0] for name, codes in found.items() if len(codes) == 1}, parents
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The nodes `node.children` holds, read from the node's fields: libcst's `children` runs a
-    visitor that rebuilds the node, several times slower. Field order is not source order, which
-    no walk here needs."""
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
-    found: list[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
-            found.extend(item for item in value if isinstance(item, cst.CSTNode))
-    return found
 
 
 def _path(root: cst.CSTNode, target: cst.CSTNode, parents: dict[int, cst.CSTNode]) -> list[cst.CSTNode]:

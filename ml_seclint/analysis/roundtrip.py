@@ -26,6 +26,7 @@ from typing import Any, Iterator, Optional
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.objects import origin
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, local_function, qualnames
 from ml_seclint.analysis.scopes import PARAM, Scope
@@ -281,4 +282,4 @@ def _calls(node: Any) -> Iterator[cst.Call]:
         current = pending.pop()
         if isinstance(current, cst.Call):
             yield current
-        pending.extend(reversed(current.children))
+        pending.extend(reversed(children(current)))
