@@ -5,9 +5,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pytest  # noqa: E402
 
-from ml_seclint.engine.config import Settings  # noqa: E402
-from ml_seclint.engine.lint import FileResult, lint_source  # noqa: E402
-
 # pytest-xdist (`--dist loadscope --no-loadscope-reorder` in pyproject.toml) runs each module on
 # one worker (its module-scoped fixtures run once), the modules in the order of the collected
 # tests. The costliest go first, so that the last ones to start are short and both workers finish
@@ -28,9 +25,12 @@ def check_lint():
     """`check_lint(path, prescreen=True)`: the engine's result for a checks/ file (default settings,
     syntax checked as the CLI does), linted once per test process. Only for tests that read the
     findings and leave them as they are."""
-    results: dict[tuple[Path, bool], FileResult] = {}
+    from ml_seclint.engine.config import Settings  # here: xdist's controller loads this file too
+    from ml_seclint.engine.lint import lint_source
 
-    def lint(path: Path, prescreen: bool = True) -> FileResult:
+    results: dict = {}
+
+    def lint(path: Path, prescreen: bool = True):
         key = (path, prescreen)
         if key not in results:
             results[key] = lint_source(path.read_text(encoding="utf-8"), str(path), Settings(),
