@@ -1,6 +1,7 @@
 """Every checks/ file gives exactly its annotated (line, code) pairs, and the columns pinned with
-`# expect: MLSxxx@column`, through the engine, real flake8 in a subprocess, and the CLI's JSON
-(a real process with two workers, the same as the CLI in-process and serial)."""
+`# expect: MLSxxx@column`, through the engine (the same with and without its cheap stage), real
+flake8 in a subprocess, and the CLI's JSON (a real process with two workers, the same as the CLI
+in-process and serial)."""
 from __future__ import annotations
 
 import json
@@ -11,10 +12,11 @@ import pytest
 from ml_seclint.engine.registry import RULES
 
 from helpers import (CHECKS, REPO, SUPPRESSION_CODES, check_files, cli_json, expected, expected_columns,
-                     flake8_columns, run_cli_process, run_flake8)
+                     flake8_columns, run_cli_process, run_flake8, shape)
 
 FILES = [p for p in check_files() if not p.name.startswith(SUPPRESSION_CODES)]
 IDS = [p.name for p in FILES]
+ALL_FILES = sorted(CHECKS.glob("MLS*.py"))  # with the .fixed.py files and MLS001
 
 
 def test_every_rule_has_a_check_file_with_flagged_and_clean_lines():
@@ -32,6 +34,15 @@ def test_engine(path, check_lint):
     found = {(f.line, f.code): f.column + 1 for f in check_lint(path).findings}
     assert set(found) == expected(path)
     assert_columns(found, path)
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=[p.name for p in ALL_FILES])
+def test_engine_without_the_cheap_stage(path, check_lint):
+    """The cheap stage before libcst (engine/prescreen.py) loses no finding of any checks/ file;
+    tests/test_prescreen.py checks variants of them."""
+    with_stage, without = shape(check_lint(path).findings), shape(check_lint(path, prescreen=False).findings)
+    assert with_stage == without
+    assert without or path.name.endswith(".fixed.py") or path.name.startswith("MLS001")
 
 
 def assert_columns(found: dict[tuple[int, str], int], path) -> None:

@@ -1,6 +1,6 @@
 """analysis/nodes.py `children` holds exactly the nodes of libcst's `children`, and a walk through
-it meets the calls in source order, on every checks/ file and the node types whose fields are not
-in source order. (Checked once on 2,147 files of site-packages too: the same.)"""
+it meets the calls in source order, on a quarter of the checks/ files and the node types whose
+fields are not in source order. (Checked once on 2,147 files of site-packages too: the same.)"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +12,7 @@ from ml_seclint.analysis.nodes import children
 
 from helpers import CHECKS
 
-SOURCES = sorted(CHECKS.glob("*.py"))
+SOURCES = sorted(CHECKS.glob("*.py"))[::4]
 EXTRA = ["@d(a())\ndef f(x=b()) -> c():\n    e()\n",
          "@d(a())\nclass C(b(), metaclass=c()):\n    e()\n",
          "x = a() if b() else c()\n",
