@@ -10,9 +10,9 @@ import pytest  # noqa: E402
 # tests. The costliest go first, so that the last ones to start are short and both workers finish
 # together; the others keep their order. (Grouping modules with `xdist_group` does not work with
 # pytest 9: pytest-xdist 3.8 cannot rename its items.)
-COSTLIEST_FIRST = ("test_prescreen.py", "test_fix_checks.py", "test_checks.py", "test_deep.py",
-                   "test_self_lint.py", "test_cli.py", "test_flake8.py", "test_fix.py", "test_secrets.py",
-                   "test_sarif.py", "test_suppressions.py", "test_isolation.py", "test_precommit.py")
+COSTLIEST_FIRST = ("test_fix_checks.py", "test_checks.py", "test_prescreen.py", "test_self_lint.py",
+                   "test_deep.py", "test_flake8.py", "test_fix.py", "test_cli.py", "test_secrets.py",
+                   "test_suppressions.py", "test_sarif.py", "test_precommit.py", "test_isolation.py")
 
 
 def pytest_collection_modifyitems(items):
