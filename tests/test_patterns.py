@@ -1,8 +1,9 @@
 """Every regular expression run over file text is linear in it (issue 9): the prefilters, the
 provider key formats, suppression comments, notebook magics, literal and value tests, on inputs
 built to make backtracking slow (bench/patterns.py, which times them on 1 MB). Not a wall-time
-assertion: the time on an input 4 times larger must stay well under the 16 times a quadratic
-pattern takes (the inputs of the issue report took 12 s to over a minute at 50-250 KB)."""
+assertion: the CPU time of this process (other load does not count) on an input 4 times larger
+must stay well under the 16 times a quadratic pattern takes (the inputs of the issue report took
+12 s to over a minute at 50-250 KB)."""
 from __future__ import annotations
 
 import importlib.util
