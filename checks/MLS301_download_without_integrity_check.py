@@ -196,3 +196,27 @@ def download_google_drive(url, path):
             with open(path, "wb") as f:
                 for chunk in response.iter_content(1 << 16):
                     f.write(chunk)
+
+
+def urlopen_to_file(url, filename):
+    with urllib.request.urlopen(urllib.request.Request(url)) as response:  # expect: MLS301
+        with open(filename, "wb") as fh:
+            while chunk := response.read(1 << 15):
+                fh.write(chunk)
+
+
+def urlopen_checked(url, filename, expected_sha256):
+    import hashlib
+
+    with urllib.request.urlopen(url) as source, open(filename, "wb") as output:  # ok: checked below
+        output.write(source.read())
+    with open(filename, "rb") as f:
+        if hashlib.sha256(f.read()).hexdigest() != expected_sha256:
+            raise RuntimeError("checksum mismatch")
+
+
+def urlopen_json(url):
+    import json
+
+    with urllib.request.urlopen(url) as response:  # ok: nothing is written to a file
+        return json.load(response)

@@ -95,6 +95,7 @@ _KERAS = ("keras", "tensorflow.keras", "tf_keras", "keras.utils", "tensorflow.ke
           "tf_keras.utils", "keras.utils.data_utils", "keras.src.utils.file_utils",
           "tensorflow.python.keras.utils.data_utils")
 _TORCHVISION = ("torchvision.datasets.utils",)
+_URLOPEN = _names(("urllib.request", "six.moves.urllib.request", "future.moves.urllib.request"), ("urlopen",))
 _URLRETRIEVE = _names(("urllib.request", "urllib", "six.moves.urllib.request", "future.moves.urllib.request"),
                       ("urlretrieve",))
 
@@ -118,8 +119,12 @@ _HASHING = frozenset({"hexdigest", "compare_digest", "file_digest", "checksum", 
 
 def _saves_unhashed(hit: Hit) -> bool:
     """A streamed HTTP response in a function that writes a file and never computes a digest."""
-    if client_of(hit.view, hit.view.scope) is None:
-        return False
+    return client_of(hit.view, hit.view.scope) is not None and _saved_unhashed(hit)
+
+
+def _saved_unhashed(hit: Hit) -> bool:
+    """The response of this call can be what the function writes to a file: no digest is computed
+    in the function or after each call of it, and more than its headers are read."""
     writes, hashes = _writes_and_hashes(hit.view.scope)
     return writes and not hashes and not _checked_by_callers(hit.view.scope) \
         and not _metadata_only(hit.node, hit.view.scope)
@@ -347,6 +352,9 @@ class DownloadWithoutIntegrityCheck(TransportRule):
             unless=lambda hit: not _saves_unhashed(hit),
             message="{name}(stream=True) saves a download to a file without checking a hash: a tampered "
                     "or swapped model or dataset is used as is; hash the chunks (hashlib) and compare"),
+        Row(_URLOPEN, unless=lambda hit: not _saved_unhashed(hit),
+            message="{name}() response saved to a file without checking a hash: a tampered or swapped "
+                    "model or dataset is used as is; hash the chunks (hashlib) and compare"),
         Row(method="from_single_file", args=Arg("pretrained_model_link_or_path", 0),
             when=matches("a URL", _https), unless=_hashes_here,
             message="{name}() downloads a single checkpoint from a URL without checking its hash; "
