@@ -39,7 +39,7 @@ def _key(finding) -> tuple:
 
 
 def compare(files: Sequence[str]) -> dict:
-    stages = {stage: 0 for stage in STAGES}
+    stages = {"not selected": 0, **{stage: 0 for stage in STAGES}}  # not selected: e.g. vendored
     cpu = {"with": 0.0, "without": 0.0}
     differences = []
     findings = 0
@@ -58,7 +58,7 @@ def compare(files: Sequence[str]) -> dict:
         full = lint_source(text, path, settings, check_syntax=True, prescreen=False)
         cpu["with"] += middle - start
         cpu["without"] += time.process_time() - middle
-        stages[screened.stage] += 1
+        stages[screened.stage or "not selected"] += 1
         findings += len(full.findings)
         a, b = sorted(map(_key, screened.findings)), sorted(map(_key, full.findings))
         if a != b:
@@ -75,7 +75,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     data = compare(corpus_files(args.dirs))
     stages = data["stages"]
     print(f"{data['files']} files: {stages['text']} stopped by the text prefilter, {stages['names']} by the "
-          f"cheap ast stage, {stages['libcst']} parsed by libcst; {data['findings']} findings")
+          f"cheap ast stage, {stages['libcst']} parsed by libcst, {stages['not selected']} in contexts not "
+          f"selected; {data['findings']} findings")
     print(f"CPU s with the cheap stage {data['cpu_s']['with']}, without {data['cpu_s']['without']}")
     for diff in data["differences"]:
         print(f"DIFFERENT: {diff['path']}\n  with:    {diff['with']}\n  without: {diff['without']}")

@@ -194,6 +194,19 @@ class SharedFeatureStore:
             return pickle.load(f)  # expect: MLS101
 
 
+class StateUpgrader:
+    def __init__(self, path):
+        self.path = path
+
+    def upgrade(self):
+        with open(self.path, "rb") as f:
+            state = pickle.load(f)  # expect: MLS101 (the write below comes after: a load-convert-save)
+        state["version"] = 2
+        with open(self.path, "wb") as f:
+            pickle.dump(state, f)
+        return state
+
+
 class ArrayStore:
     def __init__(self, uri, allow_dangerous_deserialization=False):
         if not allow_dangerous_deserialization:

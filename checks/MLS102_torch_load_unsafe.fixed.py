@@ -110,3 +110,14 @@ def merge_fragments(temp_dir, names, ranks):
 class Batch:
     def __setstate__(self, state):
         self.tensors = torch.load(state["buffer"], weights_only=False)  # ok: already inside an unpickle
+
+
+class CheckpointUpgrader:
+    def __init__(self, path):
+        self.path = path
+
+    def upgrade(self):
+        state = torch.load(self.path, weights_only=True)  # expect: MLS102 (written back below: a load-convert-save, not a cache)
+        state["version"] = 2
+        torch.save(state, self.path)
+        return state

@@ -78,6 +78,23 @@ def raw_socket_server():
     return task
 
 
+def receive_all(peer):
+    chunks = []
+    while True:
+        chunk = peer.recv(4096)
+        if not chunk:
+            break
+        chunks.append(chunk)  # the buffer of a receive loop
+    return pickle.loads(b"".join(chunks))  # expect: MLS111
+
+
+def receive_exactly(peer, size):
+    buffer = bytearray()
+    while len(buffer) < size:
+        buffer.extend(peer.recv(size - len(buffer)))
+    return pickle.loads(bytes(buffer)), json.loads(bytes(buffer))  # expect: MLS111
+
+
 @app.route("/predict", methods=["POST"])
 def predict():
     features = pickle.loads(request.data)  # expect: MLS111  (the elephas shape)

@@ -399,6 +399,8 @@ class FunctionFlow:
         elif not isinstance(func, cst.Name):
             self.ev(func)
         args = [(arg, self.ev(arg.value)) for arg in node.args]
+        if receiver is not None and func.attr.value in api.FILLING_METHODS:  # type: ignore[union-attr]
+            self._fill(func.value, receiver, args)  # type: ignore[union-attr]
         if receiver is not None:
             found = self._method(node, func, receiver, args)  # type: ignore[arg-type]
             if found is not None:
@@ -418,6 +420,13 @@ class FunctionFlow:
             if callee.obj is not None and callee.obj.kind.callable and not callee.obj.path:
                 return self._source(node, callee.obj.kind.source)
         return EMPTY
+
+    def _fill(self, target: cst.BaseExpression, receiver: Value, args: list) -> None:
+        """`parts.append(chunk)`: the container now holds the argument's taint, as `data += chunk`."""
+        key = dotted(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+        taint = taint_only(*(value for _, value in args)).taint
+        if key is not None and taint and receiver.obj is None:
+            self.env[key] = Value(union(receiver.taint, taint))
 
     def _method(self, node: cst.Call, func: cst.Attribute, receiver: Value, args: list) -> Optional[Value]:
         method = func.attr.value

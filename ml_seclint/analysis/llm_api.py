@@ -438,6 +438,8 @@ CLEAN_METHODS = _f("startswith", "endswith", "isdigit", "isalpha", "isalnum", "i
                    "isidentifier", "isspace", "islower", "isupper", "istitle", "isascii", "count", "find",
                    "rfind", "index", "rindex", "exists", "is_file", "is_dir", "is_relative_to", "is_absolute",
                    "__len__", "stat", "is_symlink", "samefile")
+#: methods that put their arguments into the receiver (a buffer filled in a receive loop)
+FILLING_METHODS = _f("append", "extend", "insert", "appendleft", "extendleft")
 #: methods with untainted receivers whose result carries the taint of their arguments
 ARGUMENT_METHODS = _f("join", "format", "format_map", "replace", "decode", "batch_decode", "parse",
                       "parse_result", "aparse", "extract", "joinpath", "substitute", "safe_substitute")

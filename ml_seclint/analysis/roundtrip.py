@@ -143,17 +143,20 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
 
 def written_nearby(expr: cst.BaseExpression, scope: Scope, load: Optional[cst.Call] = None) -> bool:
     """A known writer earlier in the same function than `load` (a write after it, as in a
-    load-convert-save, does not count), or anywhere in the class or module (a cache the module
-    fills and reads back), writes the same path."""
+    load-convert-save, does not count), or in another function of the class or module (a cache
+    the module fills and reads back), writes the same path."""
     wanted = _path_code(expr, scope)
     if wanted is None:
         return False
-    written = _written_paths(scope)
-    if wanted in written and (load is None or written[wanted] < _order(scope).get(id(load), -1)):
+    here = _order(scope)
+    before = here.get(id(load), -1) if load is not None else None
+    if any(before is None or here[call] < before for call in _writers(scope).get(wanted, ())):
         return True
     path, path_scope = _follow_file(expr, scope)
     owner = _sharing_scope(path, path_scope)
-    return owner is not None and owner is not scope and wanted in _written_paths(owner)
+    # the owner's writers in this same function were judged above, in source order
+    return owner is not None and owner is not scope \
+        and any(call not in here for call in _writers(owner).get(wanted, ()))
 
 
 def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
@@ -174,18 +177,18 @@ def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
     return None
 
 
-def _written_paths(scope: Scope) -> dict[str, int]:
-    """The code of every path a known writer writes in the scope's body -> the source order of
-    its first writer call; computed once."""
-    cached = scope.__dict__.get("_written")
+def _writers(scope: Scope) -> dict[str, list[int]]:
+    """The code of every path a known writer writes in the scope's body -> the ids of those writer
+    calls; computed once."""
+    cached = scope.__dict__.get("_writers")
     if cached is None:
         cached = {}
         for call in _calls(scope.node):
             path = _written_path(call, scope)
             code = _path_code(path, scope) if path is not None else None
             if code:
-                cached.setdefault(code, _order(scope)[id(call)])
-        scope.__dict__["_written"] = cached
+                cached.setdefault(code, []).append(id(call))
+        scope.__dict__["_writers"] = cached
     return cached
 
 

@@ -383,6 +383,21 @@ def _tls_library(hit: Hit) -> Optional[str]:
     return library
 
 
+# keywords of a HEAD request that send nothing but the URL
+_PROBE_KEYWORDS = frozenset({"url", "verify", "timeout", "allow_redirects", "follow_redirects"})
+
+
+def _bare_head_probe(hit: Hit) -> bool:
+    """`httpx.head(url, timeout=3, verify=False)`: a liveness probe that sends no headers, cookies,
+    credentials or body and reads only a status code, so nothing leaks and nothing is downloaded.
+    A HEAD request that sends `headers=`/`auth=`/`cookies=`/`params=` (or `**kwargs`) is reported."""
+    if terminal(hit.view.callee) != "head" and not any(n.endswith(".head") for n in hit.view.names):
+        return False
+    positional = [a for a in hit.view.args if a.keyword is None]
+    return len(positional) <= 1 and all(a.star == "" for a in positional) and all(
+        a.keyword.value in _PROBE_KEYWORDS for a in hit.view.args if a.keyword is not None)
+
+
 def _aiohttp(hit: Hit) -> bool:
     view, scope = hit.view, hit.view.scope
     return bool(view.names & (AIOHTTP_CONNECTORS | AIOHTTP_FUNCS)) or client_of(view, scope) == "aiohttp" \
@@ -426,7 +441,8 @@ class TlsVerificationDisabled(TransportRule):
         Row(keyword_only=True, args=Arg("cert_reqs"), message=cert_none_message,
             when=given("ssl.CERT_NONE", lambda hit: _cert_none(hit.expr, hit.scope))),
         Row(keyword_only=True, args=Arg("verify"), when=FALSE, fix=_remove_verify,
-            unless=lambda hit: _tls_library(hit) is None, requires=("requests", "httpx", "gdown")),
+            unless=lambda hit: _tls_library(hit) is None or _bare_head_probe(hit),
+            requires=("requests", "httpx", "gdown")),
         Row(keyword_only=True, args=(Arg("ssl"), Arg("verify_ssl")), when=FALSE,
             message=lambda hit: TlsVerificationDisabled.aiohttp_message.format(arg=hit.arg.keyword),
             unless=lambda hit: not _aiohttp(hit), requires=("aiohttp",)),
