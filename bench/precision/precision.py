@@ -157,6 +157,18 @@ PACKAGES: tuple[Package, ...] = (
             "1c827c25b6da6987538b90d010523482dd09d1fc22fce7a96ab3d75e3574bf5c"),
     Package("evalscope", "1.14.1", "evalscope-1.14.1.tar.gz",
             "843cf1e29bad09d4fa751c6b9001c69ddf90c7dc55cd9a4d86dc738db127583b"),
+    Package("mosaicml", "0.32.1", "mosaicml-0.32.1.tar.gz",
+            "417c8aa574e22d39368a434eec0800268b275cb1cc2c8af8bc187475da4953d3"),
+    Package("autogen-agentchat", "0.7.5", "autogen_agentchat-0.7.5.tar.gz",
+            "8d9c718db52ef24a518806b3a0ef848f0e4c1902877675dc0abed73a8e6e7755"),
+    Package("nnunetv2", "2.8.1", "nnunetv2-2.8.1.tar.gz",
+            "63646638f1bbbaaa9f2a7f92dda44b992581435e45556529f0d8190f6c80dfcc"),
+    Package("torchgeo", "0.10.1", "torchgeo-0.10.1.tar.gz",
+            "9dfb36737e1ddb4156cd51244bf4247c4a2bafd0d177e7b6d59288ca8ae848b7"),
+    Package("deepchem", "2.8.0", "deepchem-2.8.0.tar.gz",
+            "ba3f0cf3b589a33dd70757b1045600f52bb539bcd2b6fed9058cb76c7e9d4538"),
+    Package("pykeen", "1.11.1", "pykeen-1.11.1.tar.gz",
+            "702cb807c354a0d2fce0f0593db46e1fe15fba2a37e92bbb18cd1b9d0a85fe13"),
 )
 
 
