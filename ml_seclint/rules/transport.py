@@ -8,7 +8,7 @@ import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
 from ml_seclint.analysis.objects import created_by
-from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView,
+from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView, calls_of,
                                          environment_writes, literal, local_function,
                                          qualnames, string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
@@ -236,7 +236,7 @@ def _checked_by_callers(scope: Scope) -> bool:
         node, parent = scope.node, scope.parent
         cached = False
         if isinstance(node, cst.FunctionDef) and parent is not None and parent.kind in ("module", "class"):
-            callers = list(_callers(node, scope.module() if parent.kind == "module" else parent))
+            callers = list(calls_of(node, scope.module() if parent.kind == "module" else parent))
             cached = bool(callers) and all(
                 function is not None and function is not node and _digest_after(call, function, inner)
                 for call, function, inner in callers)
@@ -263,26 +263,6 @@ def _calls_in_order(node: cst.CSTNode) -> Iterator[cst.Call]:
         if isinstance(current, cst.Call):
             yield current
         pending.extend(reversed(current.children))
-
-
-def _callers(definition: cst.FunctionDef,
-             within: Scope) -> Iterator[tuple[cst.Call, Optional[cst.FunctionDef], Scope]]:
-    """The calls of `definition` (by its name or as `self.<name>`) in the code of `within` (the
-    module, or the class of a method), each with the function holding it (None at module or class
-    level) and that function's scope."""
-    name = definition.name.value
-    pending: list[tuple[cst.CSTNode, Optional[cst.FunctionDef], Scope]] = [(within.node, None, within)]
-    while pending:
-        node, function, scope = pending.pop()
-        if isinstance(node, cst.Call) and terminal(node.func) == name \
-                and local_function(node.func, scope) is definition:
-            yield node, function, scope
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not within.node:
-            inner = Scope(node, scope)
-            holder = node if isinstance(node, cst.FunctionDef) else None
-            pending.extend((child, holder, inner) for child in node.children)
-        else:
-            pending.extend((child, function, scope) for child in node.children)
 
 
 def _hashing(call: cst.Call) -> bool:
