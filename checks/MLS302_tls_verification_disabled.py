@@ -109,8 +109,10 @@ def websocket_context(url, shared_ssl_context):
 
 def server_is_up(url, token):
     ok = httpx.head(url, timeout=3, verify=False).status_code == 200  # ok: a bare liveness probe sends nothing
+    from httpx import head
+    head(url, verify=False, follow_redirects=True)  # ok: a bare HEAD probe, imported by name
     with requests.Session() as session:
-        session.head(url, verify=False, allow_redirects=True)  # ok: a bare HEAD probe
+        session.head(url, verify=False)  # expect: MLS302 (a session sends its headers and cookies)
     requests.head(url, headers={"Authorization": token}, verify=False)  # expect: MLS302
     httpx.head(url, params={"key": token}, verify=False)  # expect: MLS302
     return ok

@@ -365,13 +365,15 @@ def _tls_library(hit: Hit) -> Optional[str]:
 
 # keywords of a HEAD request that send nothing but the URL
 _PROBE_KEYWORDS = frozenset({"url", "verify", "timeout", "allow_redirects", "follow_redirects"})
+HEAD_FUNCTIONS = frozenset({"requests.head", "requests.api.head", "httpx.head"})
 
 
 def _bare_head_probe(hit: Hit) -> bool:
     """`httpx.head(url, timeout=3, verify=False)`: a liveness probe that sends no headers, cookies,
     credentials or body and reads only a status code, so nothing leaks and nothing is downloaded.
-    A HEAD request that sends `headers=`/`auth=`/`cookies=`/`params=` (or `**kwargs`) is reported."""
-    if terminal(hit.view.callee) != "head" and not any(n.endswith(".head") for n in hit.view.names):
+    Reported: a HEAD request that sends `headers=`/`auth=`/`cookies=`/`params=` (or `**kwargs`), and
+    a session's or client's `head()` (it sends the session's headers and cookies)."""
+    if not hit.view.names & HEAD_FUNCTIONS:
         return False
     positional = [a for a in hit.view.args if a.keyword is None]
     return len(positional) <= 1 and all(a.star == "" for a in positional) and all(
