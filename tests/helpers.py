@@ -49,6 +49,12 @@ def expected_columns(path: Path) -> dict[tuple[int, str], int]:
     return {(line, code): column for line, code, column in _annotations(path) if column is not None}
 
 
+def shape(findings) -> list[tuple]:
+    """What two lints must agree on, finding by finding."""
+    return sorted((f.cell or 0, f.line, f.column, f.end_line, f.end_column, f.code, f.message, f.severity,
+                   getattr(f.fix, "title", None)) for f in findings)
+
+
 def env() -> dict:
     environment = dict(os.environ)
     environment.pop("CI", None)

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from ml_seclint.frontends.runner import PARALLEL_MIN_FILES
+
 from helpers import REPO, cli_json, flake8_pairs, run_cli, run_cli_process, run_flake8
 
 NOQA_SOURCE = '''import torch
@@ -44,14 +46,15 @@ def test_file_level_noqa(tmp_path):
 
 
 def test_exit_codes_and_default_path(tmp_path):
-    run_cli = run_cli_process  # noqa: F811 - end to end: the exit status of a real process
+    # each exit status once from a real process (end to end: what the shell sees), the other
+    # cases in-process (`main`'s return value or argparse's SystemExit is that status)
     (tmp_path / "clean.py").write_text("import torch\ntorch.load(p, weights_only=True)\n")
-    proc = run_cli("check", cwd=tmp_path)
+    proc = run_cli_process("check", cwd=tmp_path)
     assert proc.returncode == 0 and "No findings in 1 file" in proc.stdout
     (tmp_path / "bad.py").write_text("import torch\ntorch.load(p)\n")
-    assert run_cli("check", cwd=tmp_path).returncode == 1
+    assert run_cli_process("check", cwd=tmp_path).returncode == 1
     assert run_cli("check", "--exit-zero", cwd=tmp_path).returncode == 0
-    missing = run_cli("check", "nope.py", cwd=tmp_path)
+    missing = run_cli_process("check", "nope.py", cwd=tmp_path)
     assert missing.returncode == 2 and "path 'nope.py' does not exist" in missing.stderr
     bad_flag = run_cli("check", "--select", "XYZ1", cwd=tmp_path)
     assert bad_flag.returncode == 2 and "'XYZ1' is not an ml-seclint code prefix" in bad_flag.stderr
@@ -148,14 +151,13 @@ def test_json_shape(tmp_path):
     assert data["summary"]["findings"] == 1 and data["summary"]["by_code"] == {"MLS102": 1}
 
 
-def test_parallel_equals_serial():
-    serial = cli_json("--jobs", "1", "checks")
-    parallel = cli_json("--jobs", "2", "checks", process=True)
-    assert serial["findings"] == parallel["findings"] and serial["findings"]
-
-
-def test_no_progress_in_pipes():
-    proc = run_cli("check", "--jobs", "2", "checks")
+def test_no_progress_in_pipes(tmp_path, monkeypatch):
+    # enough files for two workers, and no delay before the progress line a terminal would get
+    for i in range(PARALLEL_MIN_FILES):
+        (tmp_path / f"m{i}.py").write_text("import torch\ntorch.load(p)\n")
+    monkeypatch.setenv("ML_SECLINT_PROGRESS_DELAY", "0")
+    proc = run_cli("check", "--jobs", "2", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stdout.count("MLS102") == PARALLEL_MIN_FILES
     assert proc.stderr == ""
 
 

@@ -1,6 +1,7 @@
 """The cheap `ast` stage before libcst (engine/prescreen.py) never loses a finding: every checks/
-file, generated variants of them, and hand-written variants of the ways a call can be spelled
-give the same findings with and without it; files with no candidate never reach libcst."""
+file (in tests/test_checks.py), generated variants of them, and hand-written variants of the ways a
+call can be spelled give the same findings with and without it; files with no candidate never
+reach libcst."""
 from __future__ import annotations
 
 import ast
@@ -19,14 +20,9 @@ from ml_seclint.frontends.flake8_plugin import Flake8Plugin
 from ml_seclint.inputs.notebooks import check_notebook_data
 from ml_seclint.frontends.runner import Task
 
-from helpers import CHECKS
+from helpers import CHECKS, shape
 
 CHECK_FILES = sorted(p for p in CHECKS.glob("MLS*.py"))
-
-
-def shape(findings) -> list[tuple]:
-    return sorted((f.cell or 0, f.line, f.column, f.end_line, f.end_column, f.code, f.message, f.severity,
-                   getattr(f.fix, "title", None)) for f in findings)
 
 
 def both_ways(source: str, path: str = "variant.py", settings: Settings = None) -> tuple[list, list, str]:
@@ -36,11 +32,8 @@ def both_ways(source: str, path: str = "variant.py", settings: Settings = None) 
     return shape(screened.findings), shape(full.findings), screened.stage
 
 
-@pytest.mark.parametrize("path", CHECK_FILES, ids=[p.name for p in CHECK_FILES])
-def test_check_files_same_findings(path):
-    with_stage, without, _ = both_ways(path.read_text(encoding="utf-8"), str(path))
-    assert with_stage == without
-    assert without or path.name.endswith(".fixed.py") or path.name.startswith("MLS001")
+# every checks/ file itself: tests/test_checks.py test_engine_without_the_cheap_stage (it shares
+# the lints of test_engine)
 
 
 # -- generated variants of every check file ------------------------------------------------------

@@ -116,6 +116,7 @@ def test_help_markdown_is_the_rule_page(checks_sarif):
 def test_results_have_relative_locations_regions_and_fingerprints(checks_sarif):
     run = checks_sarif["runs"][0]
     rules = run["tool"]["driver"]["rules"]
+    hashes: dict[str, list[str]] = {}  # uri -> its line hashes, computed once per file
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]
@@ -124,9 +125,10 @@ def test_results_have_relative_locations_regions_and_fingerprints(checks_sarif):
         region = location["region"]
         assert {"startLine", "startColumn", "endLine", "endColumn"} <= set(region)
         assert (region["endLine"], region["endColumn"]) > (region["startLine"], region["startColumn"])
-        text = (REPO / uri).read_text(encoding="utf-8")
-        assert result["partialFingerprints"]["primaryLocationLineHash"] == \
-            line_hashes(text)[region["startLine"] - 1]
+        if uri not in hashes:
+            hashes[uri] = line_hashes((REPO / uri).read_text(encoding="utf-8"))
+        line_hash = hashes[uri][region["startLine"] - 1]
+        assert result["partialFingerprints"]["primaryLocationLineHash"] == line_hash
 
 
 def test_region_columns_are_one_based_with_exclusive_end(tmp_path):

@@ -25,6 +25,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.scopes import Scope
 
 #: names of switches that turn the dangerous thing on, and of switches that keep it safe
@@ -38,7 +39,8 @@ def opted_in(node: cst.CSTNode, scope: Scope) -> Optional[str]:
     opt-in), or around every call of a private function of the module (`_load(...)` called only
     behind `if not allow_x: raise`)."""
     root = scope.node
-    found = _guard_in(node, root)
+    memo = _memo(scope)
+    found = _guard_in(node, root, memo)
     if found is not None or not isinstance(root, cst.FunctionDef):
         return found
     parent = scope.parent
@@ -46,7 +48,7 @@ def opted_in(node: cst.CSTNode, scope: Scope) -> Optional[str]:
         init = next((s for s in _body(parent.node) if isinstance(s, cst.FunctionDef)
                      and s.name.value == "__init__"), None)
         if init is not None and root is not init:
-            values = _assigned_values(init)
+            values, _ = _facts(init, memo)
             for stmt in _body(init):
                 if isinstance(stmt, cst.If) and _refuses(stmt, values):
                     return f"{_code(stmt.test)} in __init__"
@@ -54,7 +56,7 @@ def opted_in(node: cst.CSTNode, scope: Scope) -> Optional[str]:
     name = root.name.value
     if parent is not None and parent.kind == "module" and name.startswith("_"):
         calls = list(_calls_of(parent.node, name))
-        if calls and all(_guard_in(call, function) for call, function in calls):
+        if calls and all(_guard_in(call, function, memo) for call, function in calls):
             return f"every call of {name}() is behind an opt-in"
     return None
 
@@ -72,14 +74,29 @@ def _calls_of(module: cst.CSTNode, name: str) -> Iterator[tuple[cst.Call, cst.CS
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
             yield node, function
         inner = node if isinstance(node, cst.FunctionDef) else function
-        pending.extend((child, inner) for child in node.children)
+        pending.extend((child, inner) for child in children(node))
 
 
-def _guard_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
-    path = _path(root, node)
+def _memo(scope: Scope) -> dict[int, tuple[cst.CSTNode, dict[str, str], dict[int, cst.CSTNode]]]:
+    """Per lint (kept on the module's scope, like roundtrip's caches): what `_facts` found for
+    each function read, so a file with many findings reads each function once, not once each."""
+    return scope.module().__dict__.setdefault("_guard_facts", {})
+
+
+def _facts(root: cst.CSTNode, memo: dict) -> tuple[dict[str, str], dict[int, cst.CSTNode]]:
+    """`root`'s assigned values and the parent of each node in its body (id -> parent), from one
+    walk that does not enter nested functions, classes or lambdas (their own node is included)."""
+    hit = memo.get(id(root))
+    if hit is None or hit[0] is not root:
+        hit = memo[id(root)] = (root, *_read(root))
+    return hit[1], hit[2]
+
+
+def _guard_in(node: cst.CSTNode, root: cst.CSTNode, memo: dict) -> Optional[str]:
+    values, parents = _facts(root, memo)
+    path = _path(root, node, parents)
     if not path:
         return None
-    values = _assigned_values(root)
     for parent, child in zip(path, path[1:]):
         if isinstance(parent, cst.If) and child is parent.body and _runs_opted_in(parent.test, values):
             return _code(parent.test)
@@ -98,10 +115,12 @@ def _guard_in(node: cst.CSTNode, root: cst.CSTNode) -> Optional[str]:
     return None
 
 
-def _assigned_values(root: cst.CSTNode) -> dict[str, str]:
-    """name -> the code assigned to it in the function, for names assigned once (a guard may test
-    `shared`, assigned from `get_ssl_configuration()`)."""
+def _read(root: cst.CSTNode) -> tuple[dict[str, str], dict[int, cst.CSTNode]]:
+    """One walk of the function (or module) `root`, not entering the functions, classes and
+    lambdas in it: name -> the code assigned to it, for names assigned once (a guard may test
+    `shared`, assigned from `get_ssl_configuration()`), and the id of each node -> its parent."""
     found: dict[str, list[str]] = {}
+    parents: dict[int, cst.CSTNode] = {}
     pending = [root]
     while pending:
         node = pending.pop()
@@ -111,25 +130,23 @@ def _assigned_values(root: cst.CSTNode) -> dict[str, str]:
                 if isinstance(target, cst.Name):
                     found.setdefault(target.value, []).append(_code(node.value))
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not root:
-            continue
-        pending.extend(node.children)
-    return {name: codes[0] for name, codes in found.items() if len(codes) == 1}
-
-
-def _path(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
-    """The nodes from `root` down to `target` (both included), or [] when it is not inside."""
-    stack: list[tuple[cst.CSTNode, int]] = [(root, 0)]
-    path: list[cst.CSTNode] = []
-    while stack:
-        node, depth = stack.pop()
-        del path[depth:]
-        path.append(node)
-        if node is target:
-            return path
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not root:
             continue  # another scope
-        stack.extend((child, depth + 1) for child in reversed(node.children))
-    return []
+        found_children = children(node)
+        for child in found_children:
+            parents.setdefault(id(child), node)
+        pending.extend(found_children)
+    return {name: codes[0] for name, codes in found.items() if len(codes) == 1}, parents
+
+
+def _path(root: cst.CSTNode, target: cst.CSTNode, parents: dict[int, cst.CSTNode]) -> list[cst.CSTNode]:
+    """The nodes from `root` down to `target` (both included), or [] when it is not inside."""
+    path = [target]
+    while path[-1] is not root:
+        parent = parents.get(id(path[-1]))
+        if parent is None:
+            return []
+        path.append(parent)
+    return path[::-1]
 
 
 def _switch(test: cst.BaseExpression, values: dict[str, str]) -> Optional[str]:

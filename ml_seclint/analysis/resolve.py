@@ -12,6 +12,7 @@ from typing import Any, Iterator, Optional, Sequence
 import libcst as cst
 
 from ml_seclint.analysis.literals import number_value, string_value
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, Binding, Scope, names_in
 
 
@@ -349,9 +350,9 @@ def calls_of(definition: cst.FunctionDef,
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not within.node:
             inner = Scope(node, scope)
             holder = node if isinstance(node, cst.FunctionDef) else None
-            pending.extend((child, holder, inner) for child in node.children)
+            pending.extend((child, holder, inner) for child in children(node))
         else:
-            pending.extend((child, function, scope) for child in node.children)
+            pending.extend((child, function, scope) for child in children(node))
 
 
 def _callee_name(func: cst.BaseExpression) -> Optional[str]:

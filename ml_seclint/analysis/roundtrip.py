@@ -27,6 +27,7 @@ from typing import Any, Iterator, Optional
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.objects import origin
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, calls_of, local_function, qualnames
 from ml_seclint.analysis.scopes import PARAM, Scope
@@ -221,7 +222,7 @@ def _writers(scope: Scope) -> dict[str, list[int]]:
     cached = scope.__dict__.get("_writers")
     if cached is None:
         cached = {}
-        for call in _calls(scope.node):
+        for call in _scope_calls(scope):
             path = _written_path(call, scope)
             code = _path_code(path, scope) if path is not None else None
             if code:
@@ -234,7 +235,15 @@ def _order(scope: Scope) -> dict[int, int]:
     """id of each call in the scope's body -> its place in source order."""
     cached = scope.__dict__.get("_order")
     if cached is None:
-        cached = scope.__dict__["_order"] = {id(call): n for n, call in enumerate(_calls(scope.node))}
+        cached = scope.__dict__["_order"] = {id(call): n for n, call in enumerate(_scope_calls(scope))}
+    return cached
+
+
+def _scope_calls(scope: Scope) -> list[cst.Call]:
+    """`_calls` of the scope's node, walked once (writers and order both need them)."""
+    cached = scope.__dict__.get("_calls")
+    if cached is None:
+        cached = scope.__dict__["_calls"] = list(_calls(scope.node))
     return cached
 
 
@@ -311,4 +320,4 @@ def _calls(node: Any) -> Iterator[cst.Call]:
         current = pending.pop()
         if isinstance(current, cst.Call):
             yield current
-        pending.extend(reversed(current.children))
+        pending.extend(reversed(children(current)))

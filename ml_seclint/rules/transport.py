@@ -7,6 +7,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView, calls_of,
                                          environment_writes, literal, local_function,
@@ -154,7 +155,7 @@ def _metadata_only(call: cst.Call, scope: Scope) -> bool:
             uses += 1
         elif isinstance(node, (cst.AsName, cst.AssignTarget)):
             continue  # the binding itself
-        pending.extend(node.children)
+        pending.extend(children(node))
     return uses > 0 and uses == metadata
 
 
@@ -171,7 +172,7 @@ def _bound_name(call: cst.Call, root: cst.CSTNode) -> tuple[Optional[str], cst.C
         if isinstance(node, cst.Assign) and node.value is call and len(node.targets) == 1 \
                 and isinstance(node.targets[0].target, cst.Name):
             return node.targets[0].target.value, root
-        pending.extend(node.children)
+        pending.extend(children(node))
     return None, root
 
 
@@ -262,7 +263,7 @@ def _calls_in_order(node: cst.CSTNode) -> Iterator[cst.Call]:
         current = pending.pop()
         if isinstance(current, cst.Call):
             yield current
-        pending.extend(reversed(current.children))
+        pending.extend(reversed(children(current)))
 
 
 def _hashing(call: cst.Call) -> bool:
@@ -277,7 +278,7 @@ def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
         current = pending.pop()
         if isinstance(current, cst.Call):
             yield current
-        pending.extend(current.children)
+        pending.extend(children(current))
 
 
 def _writes_file(call: cst.Call) -> bool:
