@@ -234,3 +234,44 @@ def _decode(blob):
 
 def decode_any(blob):
     return _decode(blob)
+
+
+def _read_results(results_path):
+    with open(results_path, "rb") as f:
+        return pickle.load(f)  # ok: both callers pass a file in their own TemporaryDirectory
+
+
+def benchmark(run):
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        baseline_path = os.path.join(tmpdir, "baseline.pkl")
+        run(baseline_path)
+        baseline = _read_results(baseline_path)
+        run(os.path.join(tmpdir, "candidate.pkl"))
+        return baseline, _read_results(results_path=os.path.join(tmpdir, "candidate.pkl"))
+
+
+def _read_report(path):
+    with open(path, "rb") as f:
+        return pickle.load(f)  # expect: MLS101 (one caller passes the user's path)
+
+
+def compare_reports(user_path):
+    import tempfile
+
+    fresh = tempfile.mkdtemp()
+    return _read_report(fresh + "/report.pkl"), _read_report(user_path)
+
+
+def read_results(results_path):
+    with open(results_path, "rb") as f:
+        return pickle.load(f)  # expect: MLS101 (public: callers elsewhere may pass any path)
+
+
+def benchmark_public():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        return read_results(tmpdir + "/x.pkl")

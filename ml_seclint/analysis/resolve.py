@@ -7,11 +7,12 @@ are understood the same way everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import libcst as cst
 
 from ml_seclint.analysis.literals import number_value, string_value
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.scopes import ASSIGN, CLASS, DEF, IMPORT, Binding, Scope, names_in
 
 
@@ -332,6 +333,32 @@ def local_function(func: cst.BaseExpression, scope: Scope) -> Optional[cst.Funct
         _, cls = _class_binding(func.value, scope)
         return _method(cls, func.attr.value) if cls is not None else None
     return None
+
+
+def calls_of(definition: cst.FunctionDef,
+             within: Scope) -> Iterator[tuple[cst.Call, Optional[cst.FunctionDef], Scope]]:
+    """The calls of `definition` (by its name, or as `self.<name>` in its class) in the code of
+    `within` (the module, or the class of a method), each with the function holding it (None at
+    module or class level) and that function's scope."""
+    name = definition.name.value
+    pending: list[tuple[cst.CSTNode, Optional[cst.FunctionDef], Scope]] = [(within.node, None, within)]
+    while pending:
+        node, function, scope = pending.pop()
+        if isinstance(node, cst.Call) and _callee_name(node.func) == name \
+                and local_function(node.func, scope) is definition:
+            yield node, function, scope
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not within.node:
+            inner = Scope(node, scope)
+            holder = node if isinstance(node, cst.FunctionDef) else None
+            pending.extend((child, holder, inner) for child in children(node))
+        else:
+            pending.extend((child, function, scope) for child in children(node))
+
+
+def _callee_name(func: cst.BaseExpression) -> Optional[str]:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else None
 
 
 def _method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:

@@ -6,8 +6,9 @@ A loader's data argument is the program's own output when it is
 - under a fresh temporary directory: pytest's `tmp_path` / `tmpdir` / `tmp_path_factory` fixtures,
   `tempfile.mkdtemp()`, `mkstemp()`, `with tempfile.TemporaryDirectory() as d`,
   `NamedTemporaryFile().name`, a `self.tmp_dir`-style attribute or a `temp_dir` / `tmp_dir`
-  variable or parameter, also through a path helper of the module (`fragment_path(temp_dir, x)`);
-  not `tempfile.gettempdir()`, which is shared;
+  variable or parameter, also through a path helper of the module (`fragment_path(temp_dir, x)`),
+  and a parameter of a private function that every call of it in the module (or class) fills
+  with such a path; not `tempfile.gettempdir()`, which is shared;
 - a path the same function, or another function of the module (a cache it fills), writes with a
   known writer:
   `torch.save(m, p)` ... `torch.load(p)`, `vs.save_local(d)` ... `FAISS.load_local(d, ...)`, the two
@@ -28,7 +29,7 @@ import libcst as cst
 from ml_seclint.analysis.codegen import code_for_node
 from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.objects import origin
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, local_function, qualnames
+from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, calls_of, local_function, qualnames
 from ml_seclint.analysis.scopes import PARAM, Scope
 
 SERIALISERS = frozenset({
@@ -106,6 +107,8 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
             return True
         if expr.value in TEMP_NAMES:  # a temp_dir the caller (or an earlier phase) made
             return True
+        if owner is not None and len(bindings) == 1 and bindings[0].kind == PARAM:
+            return _temporary_from_callers(owner, expr.value, depth)
         found = origin(expr, scope)
         return found is not None and temporary(found[0], found[1], depth + 1)
     if isinstance(expr, cst.Attribute):
@@ -140,6 +143,41 @@ def temporary(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
         if expr.args and local_function(func, scope) is not None:  # fragment_path(temp_dir, name)
             return temporary(expr.args[0].value, scope, depth + 1)
     return False
+
+
+def _temporary_from_callers(owner: Scope, param: str, depth: int) -> bool:
+    """`param` of a private function (or method) is a temporary path at every call of it in the
+    module (or class): `_run_single(results_path=os.path.join(tmpdir, "x.pkl"))` with `tmpdir`
+    from `TemporaryDirectory()`. A public function may be called from anywhere, so it never is."""
+    function, parent = owner.node, owner.parent
+    if not isinstance(function, cst.FunctionDef) or parent is None or parent.kind not in ("module", "class") \
+            or not function.name.value.startswith("_") or function.name.value.startswith("__"):
+        return False
+    params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+    if parent.kind == "class" and params:
+        params = params[1:]  # self / cls: called as self._f(...)
+    calls = list(calls_of(function, owner.module() if parent.kind == "module" else parent))
+    for call, holder, inner in calls:
+        passed = _passed(call, param, params)
+        if holder is None or holder is function or passed is None or not temporary(passed, inner, depth + 1):
+            return False
+    return bool(calls)
+
+
+def _passed(call: cst.Call, param: str, positional: list[str]) -> Optional[cst.BaseExpression]:
+    """The expression a call passes for `param`: by keyword, or at its position."""
+    index = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == param:
+                return arg.value
+        elif arg.star:
+            return None  # *args / **kwargs: not known
+        else:
+            if index < len(positional) and positional[index] == param:
+                return arg.value
+            index += 1
+    return None
 
 
 def written_nearby(expr: cst.BaseExpression, scope: Scope, load: Optional[cst.Call] = None) -> bool:

@@ -7,8 +7,9 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
+from ml_seclint.analysis.nodes import children
 from ml_seclint.analysis.objects import created_by
-from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView,
+from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView, calls_of,
                                          environment_writes, literal, local_function,
                                          qualnames, string_prefix)
 from ml_seclint.analysis.scopes import IMPORT, Scope
@@ -95,6 +96,7 @@ _KERAS = ("keras", "tensorflow.keras", "tf_keras", "keras.utils", "tensorflow.ke
           "tf_keras.utils", "keras.utils.data_utils", "keras.src.utils.file_utils",
           "tensorflow.python.keras.utils.data_utils")
 _TORCHVISION = ("torchvision.datasets.utils",)
+_URLOPEN = _names(("urllib.request", "six.moves.urllib.request", "future.moves.urllib.request"), ("urlopen",))
 _URLRETRIEVE = _names(("urllib.request", "urllib", "six.moves.urllib.request", "future.moves.urllib.request"),
                       ("urlretrieve",))
 
@@ -118,15 +120,66 @@ _HASHING = frozenset({"hexdigest", "compare_digest", "file_digest", "checksum", 
 
 def _saves_unhashed(hit: Hit) -> bool:
     """A streamed HTTP response in a function that writes a file and never computes a digest."""
-    if client_of(hit.view, hit.view.scope) is None:
-        return False
+    return client_of(hit.view, hit.view.scope) is not None and _saved_unhashed(hit)
+
+
+def _saved_unhashed(hit: Hit) -> bool:
+    """The response of this call can be what the function writes to a file: no digest is computed
+    in the function or after each call of it, and more than its headers are read."""
     writes, hashes = _writes_and_hashes(hit.view.scope)
-    return writes and not hashes
+    return writes and not hashes and not _checked_by_callers(hit.view.scope) \
+        and not _metadata_only(hit.node, hit.view.scope)
+
+
+#: what a response offers besides its body: reading only these saves nothing
+_RESPONSE_METADATA = frozenset({"cookies", "headers", "status_code", "ok", "url", "reason", "history",
+                                "raise_for_status", "close", "encoding", "elapsed", "links"})
+
+
+def _metadata_only(call: cst.Call, scope: Scope) -> bool:
+    """The response is bound to a name (`r = get(...)`, `with get(...) as r`) that the function
+    reads only for its cookies, headers or status: the Google Drive confirmation request, whose
+    body is never written (the download is the next request)."""
+    name, region = _bound_name(call, scope.node)
+    if name is None:
+        return False
+    uses = metadata = 0
+    pending: list[cst.CSTNode] = [region]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == name:
+            uses += 1
+            metadata += node.attr.value in _RESPONSE_METADATA
+            continue
+        if isinstance(node, cst.Name) and node.value == name:
+            uses += 1
+        elif isinstance(node, (cst.AsName, cst.AssignTarget)):
+            continue  # the binding itself
+        pending.extend(children(node))
+    return uses > 0 and uses == metadata
+
+
+def _bound_name(call: cst.Call, root: cst.CSTNode) -> tuple[Optional[str], cst.CSTNode]:
+    """The name the response is bound to, and where that binding is read: the body of its `with`
+    statement, or the whole function for an assignment."""
+    pending: list[cst.CSTNode] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.With):
+            for item in node.items:
+                if item.item is call and item.asname is not None and isinstance(item.asname.name, cst.Name):
+                    return item.asname.name.value, node.body
+        if isinstance(node, cst.Assign) and node.value is call and len(node.targets) == 1 \
+                and isinstance(node.targets[0].target, cst.Name):
+            return node.targets[0].target.value, root
+        pending.extend(children(node))
+    return None, root
 
 
 def _hashes_here(hit: Hit) -> bool:
-    """The function holding the download computes a digest (it checks the file itself)."""
-    return _writes_and_hashes(hit.view.scope)[1]
+    """The function holding the download computes a digest (it checks the file itself), or every
+    call of it in the module is in a function that does (a fetch helper whose callers check)."""
+    return _writes_and_hashes(hit.view.scope)[1] or _checked_by_callers(hit.view.scope)
 
 
 def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
@@ -136,12 +189,81 @@ def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
         writes = hashes = False
         for call in _calls_in(scope.node):
             writes = writes or _writes_file(call)
-            helper = local_function(call.func, scope)  # a checksum helper of the module
-            if _hashing(call) or (helper is not None and any(map(_hashing, _calls_in(helper)))):
+            if _hashing(call) or _helper_digests(call, scope, depth=1):
                 hashes = True
                 break
         cached = scope.__dict__["_writes_hashes"] = (writes, hashes)
     return cached
+
+
+def _computes_digest(function: cst.FunctionDef, scope: Scope, depth: int) -> bool:
+    """The function computes a digest, itself or through functions and methods of this module
+    up to `depth` calls deep (`self.verify()` -> `_sha256_digest(path)` -> `hashlib.sha256`)."""
+    return any(_hashing(call) or _helper_digests(call, scope, depth) for call in _calls_in(function))
+
+
+def _helper_digests(call: cst.Call, scope: Scope, depth: int) -> bool:
+    """The call is to a function or method of this module that computes a digest."""
+    if depth <= 0:
+        return False
+    helper = local_function(call.func, scope)  # a checksum helper of the module
+    if helper is None or helper is scope.node:
+        return False
+    return _computes_digest(helper, _scope_of(helper, call.func, scope), depth - 1)
+
+
+def _scope_of(helper: cst.FunctionDef, func: cst.BaseExpression, scope: Scope) -> Scope:
+    """The scope of the function or method `func` names (see local_function), for its own calls."""
+    owner: Optional[Scope] = None
+    if isinstance(func, cst.Name):
+        owner, bindings = scope.lookup(func.value)
+        if owner is not None and bindings and isinstance(bindings[0].node, cst.ClassDef):
+            owner = Scope(bindings[0].node, owner)  # Loader(...) -> Loader.__init__
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and func.value.value in ("self", "cls"):
+        owner = scope
+        while owner is not None and owner.kind != "class":
+            owner = owner.parent
+    return Scope(helper, owner or scope.module())
+
+
+def _checked_by_callers(scope: Scope) -> bool:
+    """The function holding the download is called in this module, and every call is followed by
+    a digest computed in the calling function: a low-level fetch helper (stanza's `download_file`, a
+    loader's `download()` method) whose callers check the file right after (`request_file` ->
+    `assert_file_exists(path, md5)`, `self.download(); self.verify()`). Computed once."""
+    cached = scope.__dict__.get("_checked_by_callers")
+    if cached is None:
+        node, parent = scope.node, scope.parent
+        cached = False
+        if isinstance(node, cst.FunctionDef) and parent is not None and parent.kind in ("module", "class"):
+            callers = list(calls_of(node, scope.module() if parent.kind == "module" else parent))
+            cached = bool(callers) and all(
+                function is not None and function is not node and _digest_after(call, function, inner)
+                for call, function, inner in callers)
+        scope.__dict__["_checked_by_callers"] = cached
+    return cached
+
+
+def _digest_after(call: cst.Call, function: cst.FunctionDef, scope: Scope) -> bool:
+    """A digest is computed after `call` in the function's source order (a check of a file
+    already in the cache, before the download, does not count)."""
+    seen = False
+    for other in _calls_in_order(function):
+        if other is call:
+            seen = True
+        elif seen and (_hashing(other) or _helper_digests(other, scope, depth=2)):
+            return True
+    return False
+
+
+def _calls_in_order(node: cst.CSTNode) -> Iterator[cst.Call]:
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        pending.extend(reversed(children(current)))
 
 
 def _hashing(call: cst.Call) -> bool:
@@ -156,7 +278,7 @@ def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
         current = pending.pop()
         if isinstance(current, cst.Call):
             yield current
-        pending.extend(current.children)
+        pending.extend(children(current))
 
 
 def _writes_file(call: cst.Call) -> bool:
@@ -211,6 +333,9 @@ class DownloadWithoutIntegrityCheck(TransportRule):
             unless=lambda hit: not _saves_unhashed(hit),
             message="{name}(stream=True) saves a download to a file without checking a hash: a tampered "
                     "or swapped model or dataset is used as is; hash the chunks (hashlib) and compare"),
+        Row(_URLOPEN, unless=lambda hit: not _saved_unhashed(hit),
+            message="{name}() response saved to a file without checking a hash: a tampered or swapped "
+                    "model or dataset is used as is; hash the chunks (hashlib) and compare"),
         Row(method="from_single_file", args=Arg("pretrained_model_link_or_path", 0),
             when=matches("a URL", _https), unless=_hashes_here,
             message="{name}() downloads a single checkpoint from a URL without checking its hash; "
