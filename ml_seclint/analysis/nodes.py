@@ -11,6 +11,7 @@ libcst's `children`.
 from __future__ import annotations
 
 import dataclasses
+from typing import Iterator
 
 import libcst as cst
 
@@ -53,3 +54,13 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
         elif isinstance(value, (list, tuple)):
             found.extend(item for item in value if isinstance(item, cst.CSTNode))
     return found
+
+
+def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Every call under `node` (itself included, nested functions too), in source order."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        pending.extend(reversed(children(current)))

@@ -22,12 +22,12 @@ is in a temporary directory, and paths that are spelled differently but equal at
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Optional
 
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
-from ml_seclint.analysis.nodes import children
+from ml_seclint.analysis.nodes import calls_in
 from ml_seclint.analysis.objects import origin
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, calls_of, local_function, qualnames
 from ml_seclint.analysis.scopes import PARAM, Scope
@@ -243,7 +243,7 @@ def _scope_calls(scope: Scope) -> list[cst.Call]:
     """`_calls` of the scope's node, walked once (writers and order both need them)."""
     cached = scope.__dict__.get("_calls")
     if cached is None:
-        cached = scope.__dict__["_calls"] = list(_calls(scope.node))
+        cached = scope.__dict__["_calls"] = list(calls_in(scope.node))
     return cached
 
 
@@ -311,13 +311,3 @@ def _follow(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression,
             return expr, scope
         expr, scope = found
     return expr, scope
-
-
-def _calls(node: Any) -> Iterator[cst.Call]:
-    """Every call in a function or module body (nested functions included), in source order."""
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        pending.extend(reversed(children(current)))

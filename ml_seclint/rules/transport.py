@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from typing import Optional
 
 import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
-from ml_seclint.analysis.nodes import children
+from ml_seclint.analysis.nodes import calls_in, children
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView, calls_of,
                                          environment_writes, literal, local_function,
@@ -187,7 +187,7 @@ def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
     cached = scope.__dict__.get("_writes_hashes")
     if cached is None:
         writes = hashes = False
-        for call in _calls_in(scope.node):
+        for call in calls_in(scope.node):
             writes = writes or _writes_file(call)
             if _hashing(call) or _helper_digests(call, scope, depth=1):
                 hashes = True
@@ -199,7 +199,7 @@ def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
 def _computes_digest(function: cst.FunctionDef, scope: Scope, depth: int) -> bool:
     """The function computes a digest, itself or through functions and methods of this module
     up to `depth` calls deep (`self.verify()` -> `_sha256_digest(path)` -> `hashlib.sha256`)."""
-    return any(_hashing(call) or _helper_digests(call, scope, depth) for call in _calls_in(function))
+    return any(_hashing(call) or _helper_digests(call, scope, depth) for call in calls_in(function))
 
 
 def _helper_digests(call: cst.Call, scope: Scope, depth: int) -> bool:
@@ -249,7 +249,7 @@ def _digest_after(call: cst.Call, function: cst.FunctionDef, scope: Scope) -> bo
     """A digest is computed after `call` in the function's source order (a check of a file
     already in the cache, before the download, does not count)."""
     seen = False
-    for other in _calls_in_order(function):
+    for other in calls_in(function):
         if other is call:
             seen = True
         elif seen and (_hashing(other) or _helper_digests(other, scope, depth=2)):
@@ -257,28 +257,10 @@ def _digest_after(call: cst.Call, function: cst.FunctionDef, scope: Scope) -> bo
     return False
 
 
-def _calls_in_order(node: cst.CSTNode) -> Iterator[cst.Call]:
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        pending.extend(reversed(children(current)))
-
-
 def _hashing(call: cst.Call) -> bool:
     func = call.func
     return terminal(func) in _HASHING or (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                                           and func.value.value == "hashlib")
-
-
-def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        pending.extend(children(current))
 
 
 def _writes_file(call: cst.Call) -> bool:
