@@ -166,18 +166,9 @@ def _temporary_from_callers(owner: Scope, param: str, depth: int) -> bool:
 
 def _passed(call: cst.Call, param: str, positional: list[str]) -> Optional[cst.BaseExpression]:
     """The expression a call passes for `param`: by keyword, or at its position."""
-    index = 0
-    for arg in call.args:
-        if arg.keyword is not None:
-            if arg.keyword.value == param:
-                return arg.value
-        elif arg.star:
-            return None  # *args / **kwargs: not known
-        else:
-            if index < len(positional) and positional[index] == param:
-                return arg.value
-            index += 1
-    return None
+    if any(arg.star for arg in call.args):
+        return None  # *args / **kwargs: not known
+    return _arg(call, positional.index(param) if param in positional else len(call.args), param)
 
 
 def written_nearby(expr: cst.BaseExpression, scope: Scope, load: Optional[cst.Call] = None) -> bool:
