@@ -407,3 +407,41 @@ def test_flow_rules_declare_their_sinks_for_the_cheap_stage():
     assert {"open", "read_text", "get"} <= RULES["MLS505"].identifiers
     assert {"loads", "recv_pyobj"} <= RULES["MLS111"].identifiers
     assert "loads" not in RULES["MLS501"].identifiers  # each rule its own sinks
+
+
+def test_network_pickle_severity_follows_the_socket_of_the_same_function():
+    """A local `conn` of one function is not another function's `conn`: the accepted connection of
+    a server bound to 0.0.0.0 is critical, a `conn` parameter elsewhere in the module is unknown
+    (high), a buffer gathered in a receive loop is still network data."""
+    source = '''
+        import pickle
+        import socket
+        import zmq
+
+        def serve(port):
+            server = socket.socket()
+            server.bind(("0.0.0.0", port))
+            conn, _ = server.accept()
+            return pickle.loads(conn.recv(4096))
+
+        def handle(conn):
+            chunks = []
+            while True:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return pickle.loads(b"".join(chunks))
+
+        def local_worker(context):
+            sock = context.socket(zmq.PULL)
+            sock.connect("ipc:///tmp/worker.ipc")
+            return sock.recv_pyobj()
+
+        def other_worker(sock):
+            return sock.recv_pyobj()
+    '''
+    result = lint_source(textwrap.dedent(source), "app.py", Settings(select=("MLS111",)))
+    assert [(f.line, f.severity) for f in result.findings] == [
+        (10, "critical"), (19, "high"), (24, "low"), (27, "high")]
+    assert "sock.recv_pyobj()" in result.findings[2].message and "@" not in result.findings[2].message

@@ -13,7 +13,7 @@ from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.blocks import always_exits, block, body_of, captures
 from ml_seclint.analysis.members import bind_args, decorator_name, enclosing_class, is_self
 from ml_seclint.analysis.resolve import UNKNOWN, literal, qualnames
-from ml_seclint.analysis.scopes import DEF, PARAM, Scope, dotted
+from ml_seclint.analysis.scopes import DEF, PARAM, Scope, dotted, scoped_name
 from ml_seclint.analysis.taint import (EMPTY, Flow, Obj, Result, SinkHit, Taint, Value, call_label, clean,
                                        concat, describe, fixed_host, join, key_of, merge_env, pipe, root_key,
                                        short_name,
@@ -463,7 +463,7 @@ class FunctionFlow:
                 taint = taint_only(receiver, *(v for _, v in args)).taint
             return Value(taint)
         if method in api.RECEIVE_METHODS and self.state.imports() & api.NETWORK_LIBRARIES:
-            socket = dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else None
+            socket = scoped_name(func.value, self.scope)
             origin = self.state.origin(api.NETWORK, f"{describe(func)}()", node, receiver=socket)
             return Value(((origin, frozenset()),))
         if method == "get" and args and literal_str(args[0][0].value, self.scope) in api.TEMPLATE_NAMES:

@@ -39,6 +39,17 @@ def dotted(expr: cst.BaseExpression) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
+def scoped_name(expr: cst.BaseExpression, scope: "Scope") -> Optional[str]:
+    """`dotted(expr)`, told apart by the function that binds a plain name: one function's local
+    `conn` is not another's (`conn@<id>`); attribute chains (`self.sock`) and module names are
+    shared by the whole file."""
+    text = dotted(expr)
+    if text is None or "." in text:
+        return text
+    owner, _ = scope.lookup(text)
+    return text if owner is None or owner.kind == "module" else f"{text}@{id(owner.node)}"
+
+
 class Scope:
     def __init__(self, node: ScopeNode, parent: Optional["Scope"]) -> None:
         self.node = node

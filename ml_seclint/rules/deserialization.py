@@ -11,7 +11,7 @@ from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, defines_method, literal, local_ancestry, qualnames,
                                          string_prefix)
 from ml_seclint.analysis.roundtrip import produced_here
-from ml_seclint.analysis.scopes import Scope, dotted
+from ml_seclint.analysis.scopes import Scope, dotted, scoped_name
 from ml_seclint.engine.rows import DEFAULT, FALSE, TRUE, Arg, Hit, Row
 from ml_seclint.engine.rule import Option, Rule
 from ml_seclint.engine.triggers import AnyWord
@@ -373,7 +373,7 @@ class NetworkPickle(DeserializationRule):
         super().__init__(ctx)
         self.addresses: dict[str, list[str]] = {}  # socket text -> exposures of its bind/connect calls
         self.accepted: dict[str, str] = {}  # `conn` -> the listening socket it came from
-        self.pyobj: list[tuple[cst.Call, Optional[str]]] = []  # recv_pyobj() calls and their sockets
+        self.pyobj: list[tuple[cst.Call, Optional[str], Optional[str]]] = []  # recv_pyobj(): socket key, text
         dataflow.for_file(ctx).want(api.NETWORK)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -382,11 +382,11 @@ class NetworkPickle(DeserializationRule):
         scope = self.ctx.scope
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            receiver = dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else None
+            receiver = scoped_name(func.value, scope)
             if method in ("bind", "connect", "bind_to_random_port") and receiver and node.args:
                 self.addresses.setdefault(receiver, []).append(_address(node.args[0].value, scope))
             elif method == "recv_pyobj" and "zmq" in dataflow.for_file(self.ctx).imports():
-                self.pyobj.append((node, receiver))
+                self.pyobj.append((node, receiver, dotted(func.value)))
             return
         names = self.ctx.call(node).names
         if names & _LISTENERS:
@@ -416,12 +416,12 @@ class NetworkPickle(DeserializationRule):
             value = value.expression
         func = value.func if isinstance(value, cst.Call) else None
         if isinstance(func, cst.Attribute) and func.attr.value == "accept":
-            server = dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else None
+            server = scoped_name(func.value, self.ctx.scope)
             for target in node.targets:
                 first = target.target
                 if isinstance(first, cst.Tuple):
                     first = first.elements[0].value
-                key = dotted(first) if isinstance(first, (cst.Name, cst.Attribute)) else None
+                key = scoped_name(first, self.ctx.scope)
                 if key and server:
                     self.accepted[key] = server
 
@@ -441,9 +441,9 @@ class NetworkPickle(DeserializationRule):
         return LOCAL
 
     def leave_Module(self, node: cst.Module) -> None:
-        for call, receiver in self.pyobj:
+        for call, receiver, text in self.pyobj:
             place = self._place(receiver)
-            message = (f"{receiver or 'socket'}.recv_pyobj() unpickles whatever a peer sends: anyone who "
+            message = (f"{text or 'socket'}.recv_pyobj() unpickles whatever a peer sends: anyone who "
                        f"can reach the socket runs code (ShadowMQ: vLLM, SGLang, llama-stack); send JSON or "
                        f"msgpack and check it")
             self.report(call, message + self.WHERE[place], severity=self.SEVERITY[place])
