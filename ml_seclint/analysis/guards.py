@@ -20,12 +20,13 @@ caller is not seen.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from typing import Optional
 
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
 from ml_seclint.analysis.nodes import children
+from ml_seclint.analysis.resolve import calls_by_name
 from ml_seclint.analysis.scopes import Scope
 
 #: names of switches that turn the dangerous thing on, and of switches that keep it safe
@@ -55,7 +56,9 @@ def opted_in(node: cst.CSTNode, scope: Scope) -> Optional[str]:
         return None
     name = root.name.value
     if parent is not None and parent.kind == "module" and name.startswith("_"):
-        calls = list(_calls_of(parent.node, name))
+        # plain-name calls, each with the function (or the module) holding it
+        calls = [(call, function or parent.node) for call, function, _ in calls_by_name(parent).get(name, ())
+                 if isinstance(call.func, cst.Name)]
         if calls and all(_guard_in(call, function, memo) for call, function in calls):
             return f"every call of {name}() is behind an opt-in"
     return None
@@ -64,17 +67,6 @@ def opted_in(node: cst.CSTNode, scope: Scope) -> Optional[str]:
 def _body(node: cst.CSTNode) -> list[cst.CSTNode]:
     body = getattr(node, "body", None)
     return list(body.body) if isinstance(body, cst.IndentedBlock) else []
-
-
-def _calls_of(module: cst.CSTNode, name: str) -> Iterator[tuple[cst.Call, cst.CSTNode]]:
-    """Calls of the plain name `name` in the module, each with the function (or module) holding it."""
-    pending: list[tuple[cst.CSTNode, cst.CSTNode]] = [(module, module)]
-    while pending:
-        node, function = pending.pop()
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
-            yield node, function
-        inner = node if isinstance(node, cst.FunctionDef) else function
-        pending.extend((child, inner) for child in children(node))
 
 
 def _memo(scope: Scope) -> dict[int, tuple[cst.CSTNode, dict[str, str], dict[int, cst.CSTNode]]]:

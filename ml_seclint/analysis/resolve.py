@@ -340,19 +340,34 @@ def calls_of(definition: cst.FunctionDef,
     """The calls of `definition` (by its name, or as `self.<name>` in its class) in the code of
     `within` (the module, or the class of a method), each with the function holding it (None at
     module or class level) and that function's scope."""
-    name = definition.name.value
+    for call, function, scope in calls_by_name(within).get(definition.name.value, ()):
+        if local_function(call.func, scope) is definition:
+            yield call, function, scope
+
+
+def calls_by_name(within: Scope) -> dict[str, list[tuple[cst.Call, Optional[cst.FunctionDef], Scope]]]:
+    """Every call in the code of `within` by the last name of its callee (`f(...)`, `x.f(...)`),
+    with the function holding it (None at module or class level) and that function's scope: one
+    walk, kept on the scope (a file with many findings asks for many names)."""
+    found = within.__dict__.get("_calls_by_name")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    found = {}
     pending: list[tuple[cst.CSTNode, Optional[cst.FunctionDef], Scope]] = [(within.node, None, within)]
     while pending:
         node, function, scope = pending.pop()
-        if isinstance(node, cst.Call) and _callee_name(node.func) == name \
-                and local_function(node.func, scope) is definition:
-            yield node, function, scope
+        if isinstance(node, cst.Call):
+            name = _callee_name(node.func)
+            if name is not None:
+                found.setdefault(name, []).append((node, function, scope))
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not within.node:
             inner = Scope(node, scope)
             holder = node if isinstance(node, cst.FunctionDef) else None
             pending.extend((child, holder, inner) for child in children(node))
         else:
             pending.extend((child, function, scope) for child in children(node))
+    within.__dict__["_calls_by_name"] = found
+    return found
 
 
 def _callee_name(func: cst.BaseExpression) -> Optional[str]:
