@@ -275,3 +275,30 @@ def benchmark_public():
 
     with tempfile.TemporaryDirectory() as tmpdir:
         return read_results(tmpdir + "/x.pkl")
+
+
+def probe_in_helper_process(pairs, cache_path, previous_path):
+    """The result file of a helper process, in a temporary file this function made; the name `f`
+    is reused by a later `with open(...) as f` that writes a cache."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.NamedTemporaryFile() as output_file:
+        subprocess.run([sys.executable, __file__], input=pickle.dumps((pairs, output_file.name)), check=True)
+        with open(output_file.name, "rb") as f:
+            result = pickle.load(f)  # ok: a fresh temporary file
+    with open(cache_path, "w") as f:
+        json.dump(result, f)
+    with open(previous_path, "rb") as f:
+        return pickle.load(f)  # expect: MLS101 (this `f` is the caller's path: not temporary)
+
+
+def helper_process_main():
+    """The helper started above (`[sys.executable, __file__]` with `input=pickle.dumps(...)`)
+    reads its parent's message from stdin."""
+    import sys
+
+    pairs, output_file = pickle.loads(sys.stdin.buffer.read())  # ok: the parent's own message
+    return pairs, output_file

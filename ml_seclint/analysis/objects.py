@@ -14,6 +14,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from ml_seclint.analysis.nodes import calls_in
 from ml_seclint.analysis.resolve import qualnames
 from ml_seclint.analysis.scopes import ASSIGN, Scope, dotted
 from ml_seclint.analysis.statements import statements
@@ -28,6 +29,7 @@ class _Index:
 
     def __init__(self, scope: Scope) -> None:
         self.with_items: dict[int, cst.BaseExpression] = {}
+        self.with_statements: dict[int, cst.With] = {}  # by the NAME node too
         self.attributes: dict[str, list[Optional[cst.BaseExpression]]] = {}
         node = scope.node
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
@@ -44,6 +46,7 @@ class _Index:
                     target = item.asname.name if item.asname is not None else None
                     if isinstance(target, cst.Name):
                         self.with_items[id(target)] = item.item
+                        self.with_statements[id(target)] = stmt
                     elif isinstance(target, cst.Attribute):
                         self._attribute(target, item.item)
 
@@ -68,6 +71,25 @@ def _index(scope: Scope) -> _Index:
     if index is None:
         index = scope.__dict__["_objects"] = _Index(scope)
     return index
+
+
+def enclosing_with_item(name: cst.Name, scope: Scope, inside: cst.CSTNode
+                        ) -> Optional[tuple[cst.BaseExpression, Scope]]:
+    """For a name bound more than once: the item of the innermost `with <item> as name:` whose body
+    holds the call `inside` (`with open(a) as f: load(f)` ... `with open(b, "w") as f:`)."""
+    owner, bindings = scope.lookup(name.value)
+    if owner is None or owner is not scope:
+        return None
+    index = _index(owner)
+    found: Optional[tuple[cst.BaseExpression, int]] = None
+    for binding in bindings:
+        stmt = index.with_statements.get(id(binding.node))
+        if stmt is None:
+            continue
+        calls = [id(call) for call in calls_in(stmt.body)]
+        if id(inside) in calls and (found is None or len(calls) < found[1]):
+            found = (index.with_items[id(binding.node)], len(calls))
+    return (found[0], owner) if found is not None else None
 
 
 def _unwrap(expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:

@@ -28,8 +28,9 @@ import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
 from ml_seclint.analysis.nodes import calls_in
-from ml_seclint.analysis.objects import origin
-from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, calls_of, local_function, qualnames
+from ml_seclint.analysis.objects import enclosing_with_item, origin
+from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, calls_by_name, calls_of, local_function,
+                                         qualnames)
 from ml_seclint.analysis.scopes import PARAM, Scope
 
 SERIALISERS = frozenset({
@@ -62,6 +63,8 @@ WRITER_METHODS: dict[str, Optional[tuple[int, str]]] = {
     "to_pickle": (0, "path"), "save_local": (0, "folder_path"), "save_pretrained": (0, "save_directory"),
     "save_to_disk": (0, "dataset_path"), "write_bytes": None, "write_text": None,
 }
+STDIN = frozenset({"sys.stdin", "sys.stdin.buffer"})
+SPAWNERS = frozenset({f"subprocess.{name}" for name in ("run", "check_output", "call", "check_call")})
 _PATH_STEPS = frozenset({"joinpath", "with_suffix", "with_name", "resolve", "absolute", "as_posix",
                          "mktemp", "join", "format"})
 _MAX_DEPTH = 8
@@ -83,7 +86,10 @@ def produced_here(view: CallView, keywords: tuple[str, ...], position: int = 0) 
             break
     if expr is MISSING or expr is UNKNOWN:
         return False
-    return in_memory(expr, scope) or temporary(expr, scope) or written_nearby(expr, scope, view.node)
+    if isinstance(expr, cst.Name) and origin(expr, scope) is None:  # a name reused by several `with`s
+        expr, scope = enclosing_with_item(expr, scope, view.node) or (expr, scope)
+    return in_memory(expr, scope) or temporary(expr, scope) or written_nearby(expr, scope, view.node) \
+        or from_own_parent(expr, scope)
 
 
 def in_memory(expr: cst.BaseExpression, scope: Scope) -> bool:
@@ -94,6 +100,24 @@ def in_memory(expr: cst.BaseExpression, scope: Scope) -> bool:
             return True
         if names & BUFFERS and expr.args:
             return in_memory(expr.args[0].value, scope)
+    return False
+
+
+def from_own_parent(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """`sys.stdin` in a module that starts itself as a helper process and writes serialised data
+    to the helper's stdin (`subprocess.run([sys.executable, __file__], input=pickle.dumps(args))`):
+    the helper reads its parent's message."""
+    expr, scope = _follow(expr, scope)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "read":
+        expr = expr.func.value
+    if not qualnames(expr, scope) & STDIN:
+        return False
+    module = scope.module()
+    for name in ("run", "check_output", "call", "check_call"):
+        for call, _, where in calls_by_name(module).get(name, ()):
+            sent = _arg(call, 99, "input")  # keyword only
+            if qualnames(call.func, where) & SPAWNERS and sent is not None and in_memory(sent, where):
+                return True
     return False
 
 
