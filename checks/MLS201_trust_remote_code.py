@@ -128,3 +128,32 @@ def chat_command():
 def serve(config):
     # a setting from a config file is not the user's choice on the command line
     return AutoModelForCausalLM.from_pretrained(config.model_name_or_path, trust_remote_code=True)  # expect: MLS201
+
+
+def train():
+    from transformers import HfArgumentParser, TrainingArguments
+
+    parser = HfArgumentParser((dict, TrainingArguments))
+    model_args, training_args = parser.parse_args_into_dataclasses()
+    # ok: a training entry point run on the --model_name_or_path its user passes
+    model = AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path, trust_remote_code=True)
+    settings, extra = load_settings()
+    tok = AutoTokenizer.from_pretrained(settings.model_name_or_path, trust_remote_code=True)  # expect: MLS201
+    return model, tok, training_args, extra
+
+
+def load_settings():
+    return {}, {}
+
+
+def vision_inputs(model_id):
+    from transformers import (AutoImageProcessor, GenerationConfig, Qwen2VLForConditionalGeneration,
+                              Qwen2VLImageProcessor, Qwen3VLVideoProcessor)
+
+    images = Qwen2VLImageProcessor.from_pretrained(model_id, trust_remote_code=True)  # ok: reads JSON only
+    videos = Qwen3VLVideoProcessor.from_pretrained(model_id, trust_remote_code=True)  # ok: reads JSON only
+    generation = GenerationConfig.from_pretrained(model_id, trust_remote_code=True)  # ok: reads JSON only
+    auto = AutoImageProcessor.from_pretrained(model_id, trust_remote_code=True)  # expect: MLS201
+    # a concrete model still runs the repository's custom_generate/generate.py with the flag
+    model = Qwen2VLForConditionalGeneration.from_pretrained(model_id, trust_remote_code=True)  # expect: MLS201
+    return images, videos, generation, auto, model

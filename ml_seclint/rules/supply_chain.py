@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from typing import Optional
 
 import libcst as cst
@@ -10,6 +11,8 @@ from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, local_function
+from ml_seclint.analysis.scopes import Scope
+from ml_seclint.analysis.statements import statements
 from ml_seclint.engine.code_context import OFF
 from ml_seclint.engine.versions import dependency_floor, version_at_least
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row, given, is_true
@@ -105,6 +108,8 @@ def _cannot_load(hit: Hit) -> bool:
         return True  # trust_remote_code=["<own org>/kernels"]: an allow-list of the project's repos
     if view.names & _INERT or (view.names & _DATASETS_LOADERS and _datasets_without_scripts(hit.rule)):
         return True  # the flag does nothing there
+    if view.names and all(_FIXED_CLASS_LOADER.match(name) for name in view.names):
+        return True  # a concrete image/video processor, feature extractor or GenerationConfig
     kind, repo = _repo_kind(view)
     if kind in (None, hub.UNRESOLVED) and (hit.rule.ctx.code_context in ("script", "example")
                                            or _named_on_command_line(view)):
@@ -112,20 +117,24 @@ def _cannot_load(hit: Hit) -> bool:
     return kind == hub.LOCAL or (repo is not None and _own(repo, hit.rule))
 
 
-#: calls that return parsed command-line arguments (argparse, or a local function of that name)
-_ARG_PARSERS = frozenset({"parse_args", "parse_known_args"})
+#: calls that return parsed command-line arguments (argparse, or a local function of that name;
+#: transformers' HfArgumentParser, whose dataclasses are unpacked: `model_args, ... = ...`)
+_ARG_PARSERS = frozenset({"parse_args", "parse_known_args", "parse_args_into_dataclasses"})
 
 
 def _named_on_command_line(view: CallView) -> bool:
     """`from_pretrained(args.model_name_or_path, ...)` where `args = parser.parse_args()` (or a
-    local `parse_args()`): a command-line tool, wherever it lives, run on the model its user names."""
+    local `parse_args()`, or `model_args, data_args, training_args =
+    parser.parse_args_into_dataclasses()`): a command-line tool, wherever it lives, run on the
+    model its user names."""
     call = hub.hub_call(view)
     expr, scope = (call.repo, call.repo_scope) if call is not None \
         else hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
     if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
         return False
-    for binding in scope.lookup(expr.value.value)[1]:
-        value = binding.value
+    owner, bindings = scope.lookup(expr.value.value)
+    for binding in bindings:
+        value = binding.value if binding.value is not None else _unpacked_from(binding.node, owner)
         if isinstance(value, cst.Call):
             func = value.func
             name = func.attr.value if isinstance(func, cst.Attribute) \
@@ -135,10 +144,34 @@ def _named_on_command_line(view: CallView) -> bool:
     return False
 
 
+def _unpacked_from(target: cst.CSTNode, owner: Optional[Scope]) -> Optional[cst.BaseExpression]:
+    """The value of `a, b = <value>` for the name `a` bound there (the scope table keeps no value
+    for unpacked names)."""
+    if owner is None or not isinstance(target, cst.Name) or isinstance(owner.node, cst.Lambda):
+        return None
+    body = owner.node.body if isinstance(owner.node, (cst.FunctionDef, cst.ClassDef)) else owner.node
+    for stmt in statements(body):
+        if isinstance(stmt, cst.Assign):
+            for assign_target in stmt.targets:
+                elements = getattr(assign_target.target, "elements", ())
+                if any(element.value is target for element in elements):
+                    return stmt.value
+    return None
+
+
 #: loaders that accept trust_remote_code but never run repository code with it: PEFT adapters
 _PEFT_CLASSES = ("PeftModel", "PeftModelForCausalLM", "PeftModelForSeq2SeqLM", "PeftMixedModel",
                  "AutoPeftModel", "AutoPeftModelForCausalLM")
 _INERT = frozenset(f"peft.{c}.from_pretrained" for c in _PEFT_CLASSES)
+#: transformers classes that read JSON and never resolve `auto_map`, so the flag is ignored: concrete
+#: (not Auto*) image and video processors and feature extractors, and GenerationConfig. Concrete
+#: models are not among them (from_pretrained loads a repository's custom_generate/generate.py when
+#: the flag is set), nor tokenizers (some versions pass it on to AutoConfig) or composite processors
+#: (their parts load through Auto classes).
+_FIXED_CLASS_LOADER = re.compile(
+    r"^transformers(?:\.\w+)*\.(?!Auto|TFAuto|FlaxAuto)"
+    r"(?:\w*(?:ImageProcessor|ImageProcessorFast|VideoProcessor|FeatureExtractor)|GenerationConfig)"
+    r"\.from_pretrained$")
 _DATASETS_LOADERS = frozenset({"datasets.load_dataset", "datasets.load.load_dataset",
                                "datasets.load_dataset_builder", "datasets.load.load_dataset_builder"})
 
