@@ -57,6 +57,14 @@ def fetch_checked(url, root, digest, **kwargs):
     return state, path
 
 
+def fetch_recipe_data(url, root):
+    from torchaudio.datasets.utils import download_url as audio_download
+
+    audio_download(url, root, "voxpopuli.tsv.gz")  # expect: MLS301
+    audio_download(url, root, "voxpopuli.tsv.gz", SHA256)  # ok
+    audio_download(url, root, hash_value=SHA256, hash_type="sha256")  # ok
+
+
 def stream_weights(url, target):
     import requests
 

@@ -303,6 +303,8 @@ class DownloadWithoutIntegrityCheck(TransportRule):
            for m in _TORCHVISION
            for f, p in (("download_url", 3), ("download_and_extract_archive", 4),
                         ("download_file_from_google_drive", 3))},
+        # torchaudio's older copy (ESPnet and other recipes still import it)
+        "torchaudio.datasets.utils.download_url": ((("hash_value", 3),), "pass hash_value=<sha256>"),
         "gdown.cached_download": ((("hash", None), ("md5", 2)), "pass hash=\"sha256:<digest>\""),
     }
     rows = (
@@ -480,6 +482,7 @@ FETCHES: dict[str, tuple[Optional[int], str]] = {
     **{f"{m}.get_file": (1, "origin") for m in _KERAS},
     **{f"{m}.{f}": (0, "url")
        for m in _TORCHVISION for f in ("download_url", "download_and_extract_archive")},
+    "torchaudio.datasets.utils.download_url": (0, "url"),
     **{f"pandas.{f}": (0, k) for f, k in _PANDAS_READERS.items()},
     **{n: (None, "base_url") for n in (*HTTPX_CLIENTS, "openai.OpenAI", "openai.AsyncOpenAI")},
 }
