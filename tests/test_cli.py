@@ -130,6 +130,15 @@ def test_torch_min_version_option_and_dependency_floor(tmp_path):
     assert [f["line"] for f in cli_json(cwd=tmp_path)["findings"]] == [3]
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["torch>=2.1"]\n')
     assert len(cli_json(cwd=tmp_path)["findings"]) == 2
+    # a pickle_module turns the 2.6 default off (torch.serialization._default_to_weights_only)
+    (tmp_path / "m.py").write_text(src + "import dill\ntorch.load(p, pickle_module=dill)\n"
+                                   "torch.load(p, 'cpu', dill)\ntorch.load(p, pickle_module=None)\n"
+                                   "torch.load(p, pickle_module=dill, weights_only=True)\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ml-seclint]\ntorch-min-version = "2.6.0"\n')
+    found = cli_json(cwd=tmp_path)["findings"]
+    assert [f["line"] for f in found] == [3, 5, 6]
+    assert "pickle_module" in found[1]["message"]
+    (tmp_path / "m.py").write_text(src)
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "p"\ndependencies = ["torch>=2.6"]\n'
         '[tool.ml-seclint]\ntorch-min-version = "2.0"\n')

@@ -70,7 +70,9 @@ def _torch_floor(settings) -> object:
     return ".".join(map(str, floor)) if floor else None
 
 
-def _weights_only_true(hit: Hit) -> Fix:
+def _weights_only_true(hit: Hit) -> Optional[Fix]:
+    if _own_pickle_module(hit):
+        return None  # torch refuses weights_only=True together with a pickle_module
     written = hit.written
     if written is not None:  # weights_only=None
         return Fix("set weights_only=True", UNSAFE, {written.value: cst.Name("True")})
@@ -85,6 +87,15 @@ def _set_weights_only_true(hit: Hit) -> Optional[Fix]:
     return Fix("set weights_only=True", UNSAFE, {written.value: cst.Name("True")}) if written else None
 
 
+def _own_pickle_module(hit: Hit) -> bool:
+    """torch.load(..., pickle_module=X): from torch 2.6 weights_only defaults to True only when no
+    pickle_module is given (torch.serialization._default_to_weights_only)."""
+    expr, scope = hit.view.arg("pickle_module", 2)
+    if expr is MISSING or expr is UNKNOWN:
+        return False  # absent, or hidden in a **kwargs the analysis cannot see: not guessed
+    return literal(expr, scope) is not None
+
+
 class TorchLoadUnsafe(DeserializationRule):
     code = "MLS102"
     summary = "torch.load without weights_only=True unpickles arbitrary objects from the checkpoint"
@@ -92,6 +103,8 @@ class TorchLoadUnsafe(DeserializationRule):
                "(torch < 2.6 defaults to full unpickling)")
     false_message = ("torch.load(weights_only=False) unpickles arbitrary objects: a malicious checkpoint "
                      "runs code on load")
+    pickle_module_message = ("torch.load(pickle_module=...) without weights_only=True unpickles arbitrary "
+                             "objects on every torch version: a pickle_module turns the 2.6 default off")
     severity = "high"
     fix_safety = "unsafe"
     options = (Option("torch-min-version", str, None,
@@ -103,7 +116,10 @@ class TorchLoadUnsafe(DeserializationRule):
     WEIGHTS_ONLY = Arg("weights_only")
     rows = (
         Row(LOADERS, WEIGHTS_ONLY, DEFAULT, fix=_weights_only_true,
-            unless=lambda hit: version_at_least(hit.rule.option("torch-min-version"), (2, 6))
+            message=lambda hit: TorchLoadUnsafe.pickle_module_message if _own_pickle_module(hit)
+            else TorchLoadUnsafe.message,
+            unless=lambda hit: (version_at_least(hit.rule.option("torch-min-version"), (2, 6))
+                                and not _own_pickle_module(hit))
             or produced_here(hit.view, ("f",))),
         Row(LOADERS, WEIGHTS_ONLY, FALSE, message=false_message, severity="critical",
             fix=_set_weights_only_true, unless=own_data("f")),
