@@ -302,3 +302,36 @@ def helper_process_main():
 
     pairs, output_file = pickle.loads(sys.stdin.buffer.read())  # ok: the parent's own message
     return pairs, output_file
+
+
+def recv_object(group, src):
+    """An object another rank sent, carried in a tensor (torch.distributed's object collectives do
+    the same): reported, at medium severity, saying so."""
+    import torch
+    import torch.distributed as dist
+
+    size = torch.empty(1, dtype=torch.long)
+    dist.recv(size, src=src, group=group)
+    payload = torch.empty(size.item(), dtype=torch.uint8)
+    dist.recv(payload, src=src, group=group)
+    return pickle.loads(payload.numpy().tobytes())  # expect: MLS101 (medium: sent by a peer rank)
+
+
+def tensor_to_object(tensor, size):
+    buf = tensor.cpu().numpy().tobytes()[:size]
+    if b"cuda" in buf:
+        buf = bytes(bytearray(buf))
+    return pickle.Unpickler(io.BytesIO(buf)).load()  # expect: MLS101 (medium: sent by a peer rank)
+
+
+def broadcast_pyobj(data, rank, src, tensor_data):
+    if rank == src:
+        serialized = pickle.dumps(data)
+        return serialized
+    serialized = bytes(tensor_data.cpu().numpy())
+    return pickle.loads(serialized)  # expect: MLS101 (medium: sent by a peer rank)
+
+
+def read_array_file(path):
+    raw = np.load(path).tobytes()
+    return pickle.loads(raw)  # expect: MLS101 (high: an array read from a file, no tensor chain)

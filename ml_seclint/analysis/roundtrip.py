@@ -14,6 +14,9 @@ A loader's data argument is the program's own output when it is
   `torch.save(m, p)` ... `torch.load(p)`, `vs.save_local(d)` ... `FAISS.load_local(d, ...)`, the two
   path expressions being the same code once `with open(p, ...) as f` is followed to `p`.
 
+A helper process's standard input is its parent's message when the module starts itself with
+serialised data on it (`subprocess.run([sys.executable, __file__], input=pickle.dumps(args))`).
+
 A load inside `__setstate__` / `__reduce__` is also the program's business: it runs only while an
 object is unpickled, which already runs whatever the pickle says.
 
