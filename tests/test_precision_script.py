@@ -89,6 +89,7 @@ def test_normalise_a_real_run(precision, fake_package):
         ("fakepkg/core.py", 11, "MLS102"),
     ]
     assert all(f.package == "fakepkg" and f.version == "1.0" for f in findings)
+    assert [f.severity for f in findings][1] == "high"  # read from the JSON report
 
 
 def test_compare_judged_unjudged_and_stale(precision, fake_package, tmp_path):
@@ -134,6 +135,20 @@ def test_strict_and_lenient_precision_with_debatable(precision):
     assert tally.strict == 0.25 and tally.lenient == 0.75
     table = precision.precision_table(precision.tallies(comparison))
     assert "| MLS201 | 4 | 1 | 1 | 2 | 0 | 25% | 75% |" in table
+
+
+def test_precision_per_severity_with_high_and_above(precision):
+    comparison = precision.Comparison(judged=[], unjudged=[], stale=[])
+    cases = [("critical", "true"), ("high", "true"), ("high", "debatable"), ("medium", "debatable")]
+    for line, (severity, verdict) in enumerate(cases, start=1):
+        f = precision.Finding("p", "1", "a.py", line, "MLS101", severity=severity)
+        comparison.judged.append((f, precision.Verdict("p", "1", f.path, line, "MLS101", verdict, "library: x")))
+    table = precision.tallies(comparison, "severity")
+    assert (table["high and above"].true, table["high and above"].debatable) == (2, 1)
+    assert table["medium"].judged == 1 and table["total"].judged == 4
+    rendered = precision.precision_table(table, "severity").splitlines()
+    assert [row.split(" | ")[0] for row in rendered[2:]] == [
+        "| critical", "| high", "| high and above", "| medium", "| **total**"]
 
 
 def test_two_findings_on_one_line_take_one_row_each(precision):

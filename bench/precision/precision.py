@@ -289,6 +289,7 @@ class Finding:
     line: int
     code: str
     message: str = field(default="", compare=False)
+    severity: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, int, str]:
@@ -333,7 +334,7 @@ def normalise(package: str, version: str, report: dict, root: Optional[Path] = N
         if item.get("cell") is not None:
             path = f"{path}:cell {item['cell']}"
         findings.append(Finding(package, version, path, int(item["line"]), item["code"],
-                                item.get("message", "")))
+                                item.get("message", ""), item.get("severity", "")))
     findings.sort(key=lambda f: (f.package, f.path, f.line, f.code))
     return findings
 
@@ -451,7 +452,8 @@ class Tally:
 
 
 def tallies(comparison: Comparison, by: str = "code") -> dict[str, Tally]:
-    """Tallies keyed by `code`, `package`, `context` or `code/context`; `total` holds the sum."""
+    """Tallies keyed by `code`, `package`, `context`, `severity` or `code/context`; `total` holds
+    the sum. By severity, `high and above` is what a CI gate with `--fail-on high` acts on."""
     result: dict[str, Tally] = defaultdict(Tally)
 
     def keys(f: Finding, reason: str) -> list[str]:
@@ -461,6 +463,8 @@ def tallies(comparison: Comparison, by: str = "code") -> dict[str, Tally]:
             return [f"{f.package} {f.version}"]
         if by == "context":
             return [context_of(f.path, reason)]
+        if by == "severity":
+            return [f.severity, "high and above"] if f.severity in ("high", "critical") else [f.severity]
         return [f"{f.code}/{context_of(f.path, reason)}"]
 
     for f, v in comparison.judged:
@@ -480,8 +484,12 @@ def _pct(value: Optional[float]) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
+_SEVERITY_ORDER = {"critical": 0, "high": 1, "high and above": 2, "medium": 3, "low": 4}
+
+
 def _sorted_keys(table: dict[str, Tally]) -> list[str]:
-    return sorted(k for k in table if k != "total") + (["total"] if "total" in table else [])
+    keys = sorted((k for k in table if k != "total"), key=lambda k: (_SEVERITY_ORDER.get(k, 9), k))
+    return keys + (["total"] if "total" in table else [])
 
 
 def precision_table(table: dict[str, Tally], label: str = "rule") -> str:
@@ -561,7 +569,8 @@ def render_text(comparison: Comparison, findings: Sequence[Finding]) -> str:
     out = ["Findings per rule and package:", rule_by_package_table(findings), "",
            "Precision per rule (strict = true/judged, lenient = (true+debatable)/judged):",
            precision_table(tallies(comparison, "code")), "",
-           "Precision per context:", precision_table(tallies(comparison, "context"), "context"), ""]
+           "Precision per context:", precision_table(tallies(comparison, "context"), "context"), "",
+           "Precision per severity:", precision_table(tallies(comparison, "severity"), "severity"), ""]
     out.append(f"Findings with no verdict yet: {len(comparison.unjudged)}")
     out.extend("  " + _finding_line(f) for f in comparison.unjudged)
     out.append(f"Verdicts that match no finding (removed by a rule change?): {len(comparison.stale)}")
@@ -584,6 +593,9 @@ def render_markdown(comparison: Comparison, findings: Sequence[Finding], stats: 
         precision_table(tallies(comparison, "code")), "",
         "### Precision per package", "", precision_table(tallies(comparison, "package"), "package"), "",
         "### Precision per context", "", precision_table(tallies(comparison, "context"), "context"), "",
+        "### Precision per severity", "",
+        "What a CI gate on a severity sees (`--fail-on high`, `--severity high`).", "",
+        precision_table(tallies(comparison, "severity"), "severity"), "",
         "### Where the findings are (context per rule)", "", context_share_table(comparison), "",
         f"Findings with no verdict: {len(comparison.unjudged)}. "
         f"Verdicts that match no finding: {len(comparison.stale)}"
@@ -678,7 +690,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         write_unjudged_csv(args.unjudged_csv, comparison.unjudged)
     if args.findings_json:
         args.findings_json.write_text(json.dumps(
-            [dict(zip(("package", "version", "path", "line", "code"), f.key), message=f.message)
+            [dict(zip(("package", "version", "path", "line", "code"), f.key), message=f.message,
+                  severity=f.severity)
              for f in findings], indent=1))
     if args.write:
         block = render_markdown(comparison, findings, stats, ml_seclint_version(), cannot)
