@@ -6,6 +6,7 @@ look-alike that must not be.
 import _pickle
 import functools
 import io
+import os
 import pickle
 import pickle as pkl
 from functools import partial
@@ -335,3 +336,23 @@ def broadcast_pyobj(data, rank, src, tensor_data):
 def read_array_file(path):
     raw = np.load(path).tobytes()
     return pickle.loads(raw)  # expect: MLS101 (high: an array read from a file, no tensor chain)
+
+
+class AutotuneCache:
+    """An atomic write: pickled into a temporary name, then moved into place with os.replace."""
+
+    def __init__(self, cache_dir, key):
+        self.file_path = os.path.join(cache_dir, key + ".pickle")
+
+    def put(self, table):
+        with open(self.file_path + ".tmp", "wb") as handle:
+            pickle.dump(table, handle)
+        os.replace(self.file_path + ".tmp", self.file_path)
+
+    def load(self):
+        with open(self.file_path, "rb") as handle:
+            return pickle.load(handle)  # ok: the file put() writes
+
+    def load_shared(self):
+        with open(self.shared_path, "rb") as handle:
+            return pickle.load(handle)  # expect: MLS101 (nothing here writes it)
