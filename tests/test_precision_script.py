@@ -142,7 +142,8 @@ def test_precision_per_severity_with_high_and_above(precision):
     cases = [("critical", "true"), ("high", "true"), ("high", "debatable"), ("medium", "debatable")]
     for line, (severity, verdict) in enumerate(cases, start=1):
         f = precision.Finding("p", "1", "a.py", line, "MLS101", severity=severity)
-        comparison.judged.append((f, precision.Verdict("p", "1", f.path, line, "MLS101", verdict, "library: x")))
+        row = precision.Verdict("p", "1", f.path, line, "MLS101", verdict, "library: x")
+        comparison.judged.append((f, row))
     table = precision.tallies(comparison, "severity")
     assert (table["high and above"].true, table["high and above"].debatable) == (2, 1)
     assert table["medium"].judged == 1 and table["total"].judged == 4

@@ -150,7 +150,8 @@ def _defining_scope(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
     """The scope a callee's `def` is in: the one binding the name, or the class of `self.f`."""
     if isinstance(func, cst.Name):
         return scope.lookup(func.value)[0]
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and func.value.value in ("self", "cls"):
         current: Optional[Scope] = scope
         while current is not None and current.kind != "class":
             current = current.parent

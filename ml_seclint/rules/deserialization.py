@@ -44,8 +44,8 @@ def from_peer(*keywords: str) -> Callable[[Hit], bool]:
     """The loader's data argument is a pickle carried in a tensor: an object another rank of the
     same torch.distributed job sent (analysis/channels.py)."""
     def check(hit: Hit) -> bool:
-        for index, keyword in enumerate(keywords):
-            expr, scope = hit.view.arg(keyword, 0 if index == 0 else None)
+        for index, name in enumerate(keywords):
+            expr, scope = hit.view.arg(name, 0 if index == 0 else None)
             if expr is not MISSING:
                 break
         return expr is not MISSING and expr is not UNKNOWN and carried_in_tensor(expr, scope)
