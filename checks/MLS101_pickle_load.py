@@ -356,3 +356,21 @@ class AutotuneCache:
     def load_shared(self):
         with open(self.shared_path, "rb") as handle:
             return pickle.load(handle)  # expect: MLS101 (nothing here writes it)
+
+
+class Predictor:
+    """save(path) and load(path) of a predictor directory: the same code text, two different
+    directories (the one loaded is often downloaded). Not a cache round trip."""
+
+    def save(self, path):
+        with open(os.path.join(path, "assets.json"), "w") as fp:
+            fp.write("{}")
+        with open(os.path.join(path, "preprocessor.pkl"), "wb") as fp:
+            pickle.dump(self.preprocessor, fp)
+
+    @staticmethod
+    def load(path):
+        with open(os.path.join(path, "assets.json")) as fp:
+            fp.read()
+        with open(os.path.join(path, "preprocessor.pkl"), "rb") as fp:
+            return pickle.load(fp)  # expect: MLS101 (the caller's directory, not this object's)

@@ -35,7 +35,7 @@ from typing import Optional
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
-from ml_seclint.analysis.nodes import calls_in
+from ml_seclint.analysis.nodes import calls_in, children
 from ml_seclint.analysis.objects import enclosing_with_item, origin
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, calls_by_name, calls_of, local_function,
                                          qualnames)
@@ -308,21 +308,41 @@ def _leaves(block: cst.BaseSuite) -> bool:
 
 
 def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
-    """Where else the path means the same: the class for `self.x` / `cls.x` (the same object's
-    path), the module for a literal or a module-level name; None for a local name."""
-    while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
-        expr = expr.func if isinstance(expr, cst.Call) else expr.value
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-        return scope.module()
-    if isinstance(expr, cst.Name):
-        if expr.value in ("self", "cls"):
+    """Where else the path means the same: the module when it is built from literals and
+    module-level names only, the class when it also uses `self.x` / `cls.x` (the same object's
+    path); None when any part is a local name or parameter (`os.path.join(path, "x.pkl")` in a
+    `save(path)` and a `load(path)` are two different files)."""
+    shared: Optional[Scope] = scope.module()
+    for name in _data_names(expr):
+        if name in ("self", "cls"):
             current: Optional[Scope] = scope
             while current is not None and current.kind != "class":
                 current = current.parent
-            return current
-        owner, _ = scope.lookup(expr.value)
-        return owner if owner is not None and owner.kind == "module" else None
-    return None
+            if current is None:
+                return None
+            shared = current
+            continue
+        owner, _ = scope.lookup(name)
+        if owner is not None and owner.kind != "module":
+            return None
+    return shared
+
+
+def _data_names(expr: cst.BaseExpression) -> set[str]:
+    """The plain names an expression reads (not attribute names or keywords)."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            pending.append(node.value)
+        elif isinstance(node, cst.Arg):
+            pending.append(node.value)
+        elif not isinstance(node, (cst.Lambda, cst.BaseComp)):
+            pending.extend(children(node))
+    return found
 
 
 def _writers(scope: Scope) -> dict[str, list[int]]:
