@@ -151,3 +151,10 @@ class TokenisedCache:
         if os.path.exists(path):
             state = torch.load(path)  # expect: MLS102 (loaded and written back in one pass)
             torch.save(self.update(state), path)
+
+    def solve(self, solution_path, load_solution=False):
+        if load_solution:
+            return torch.load(solution_path)  # expect: MLS102 (a flag picks the caller's file: not a cache test)
+        solution = self.compute()
+        torch.save(solution, solution_path)
+        return solution

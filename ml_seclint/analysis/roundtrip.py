@@ -14,7 +14,7 @@ A loader's data argument is the program's own output when it is
   `torch.save(m, p)` ... `torch.load(p)`, `vs.save_local(d)` ... `FAISS.load_local(d, ...)`, the two
   path expressions being the same code once `with open(p, ...) as f` is followed to `p`.
   In the same function the write comes first, or the two never run in one pass (the cache idiom
-  `if exists(p): load(p) else: build; save(p)`, or an `if` block that loads and returns); a
+  `if exists(p): load(p) else: build; save(p)`, or an `if exists(p)` block that loads and returns); a
   temporary file moved into place (`os.replace(tmp, p)`) writes `p`;
 - a path a function of the module (or a method of the class) returns after writing it
   (`doc_path, _ = _build_index(prefix)`).
@@ -72,6 +72,7 @@ WRITER_METHODS: dict[str, Optional[tuple[int, str]]] = {
     "to_pickle": (0, "path"), "save_local": (0, "folder_path"), "save_pretrained": (0, "save_directory"),
     "save_to_disk": (0, "dataset_path"), "write_bytes": None, "write_text": None,
 }
+EXISTENCE = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir", "lexists"})
 MOVERS = frozenset({"os.replace", "os.rename", "shutil.move"})
 STDIN = frozenset({"sys.stdin", "sys.stdin.buffer"})
 SPAWNERS = frozenset({f"subprocess.{name}" for name in ("run", "check_output", "call", "check_call")})
@@ -272,8 +273,10 @@ def written_nearby(expr: cst.BaseExpression, scope: Scope, load: Optional[cst.Ca
 
 
 def _exclusive(scope: Scope, first: int, second: int) -> bool:
-    """The calls (by id) never run in one pass: one is in an `if` block and the other in its `else`,
-    or one is in an `if` block that ends in `return`/`raise` and the other after that `if`."""
+    """The calls (by id) never run in one pass of the cache idiom: an `if` that tests whether a
+    file exists holds one in its block and the other in its `else`, or holds one in a block that
+    ends in `return`/`raise` and the other comes after it. (A flag such as `if load_solution:`
+    is the caller's choice of a file, not a cache.)"""
     for body, orelse, leaves in _branches(scope):
         for a, b in ((first, second), (second, first)):
             if a in body and (b in orelse or (leaves and b not in body)):
@@ -289,12 +292,19 @@ def _branches(scope: Scope) -> list[tuple[set[int], set[int], bool]]:
         cached = []
         body = scope.node.body if isinstance(scope.node, (cst.FunctionDef, cst.ClassDef)) else scope.node
         for stmt in statements(body):
-            if isinstance(stmt, cst.If):
+            if isinstance(stmt, cst.If) and _tests_existence(stmt.test):
                 cached.append(({id(c) for c in calls_in(stmt.body)},
                                {id(c) for c in calls_in(stmt.orelse)} if stmt.orelse else set(),
                                _leaves(stmt.body)))
         scope.__dict__["_branches"] = cached
     return cached
+
+
+def _tests_existence(test: cst.BaseExpression) -> bool:
+    """`os.path.exists(p)`, `Path(p).is_file()`, `not os.path.isfile(p) or ...`."""
+    return any(isinstance(call.func, (cst.Attribute, cst.Name)) and
+               (call.func.attr if isinstance(call.func, cst.Attribute) else call.func).value in EXISTENCE
+               for call in calls_in(test))
 
 
 def _leaves(block: cst.BaseSuite) -> bool:
