@@ -212,14 +212,23 @@ def test_unpack_strips_the_top_directory_and_keeps_only_code(precision, tmp_path
     (staging / "fakepkg" / "core.py").write_text("x = 1\n")
     (staging / "README.md").write_text("readme\n")
     (staging / "pyproject.toml").write_text("[project]\n")
+    (staging / "requirements").mkdir()
+    (staging / "requirements" / "framework.txt").write_text("torch>=2.6\n")
+    (staging / "docs").mkdir()
+    (staging / "docs" / "notes.txt").write_text("notes\n")
     with tarfile.open(archive, "w:gz") as tf:
         tf.add(staging, arcname="fakepkg-1.0")
     monkeypatch.setattr(precision, "SRC_DIR", tmp_path / "src")
     package = precision.Package("fakepkg", "1.0", archive.name, "0" * 64)
     root = precision.unpack(package, archive)
     kept = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-    assert kept == [precision.UNPACKED, "fakepkg/core.py", "pyproject.toml"]
+    assert kept == [precision.UNPACKED, "fakepkg/core.py", "pyproject.toml", "requirements/framework.txt"]
     assert precision.count_files(root) == 1
+    (root / "fakepkg" / "core.py").unlink()
+    assert precision.unpack(package, archive) == root and not (root / "fakepkg" / "core.py").exists()  # reused
+    (root / precision.UNPACKED).write_text(package.filename + "\n")  # kept with an older keep list
+    precision.unpack(package, archive)
+    assert (root / "fakepkg" / "core.py").exists()
 
 
 def test_download_uses_the_cache_and_checks_the_hash(precision, tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,9 @@ VERDICTS = ("true", "false", "debatable")
 CONTEXTS = ("library", "test", "example", "script", "docs", "vendored")
 UNPACKED = ".precision-complete"  # marker: the package directory is completely unpacked
 KEEP_SUFFIXES = (".py", ".ipynb")
-KEEP_NAMES = ("pyproject.toml",)  # dependency floors (torch>=2.6) change what MLS102 reports
+KEEP_NAMES = ("pyproject.toml", "setup.cfg")  # dependency floors (torch>=2.6) change what MLS102 reports
+#: requirements files too: setup.py projects declare their dependency floors there
+KEEP_REQUIREMENTS = re.compile(r"(^|/)requirements[^/]*\.txt$|(^|/)requirements/[^/]+\.txt$")
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,13 @@ def download(package: Package) -> Path:
 
 def _keep(relpath: str) -> bool:
     name = relpath.rsplit("/", 1)[-1]
-    return name.endswith(KEEP_SUFFIXES) or name in KEEP_NAMES
+    return name.endswith(KEEP_SUFFIXES) or name in KEEP_NAMES or bool(KEEP_REQUIREMENTS.search(relpath))
+
+
+def _marker(package: Package) -> str:
+    """The completion marker's text: the archive and what was kept (a changed keep list unpacks
+    again)."""
+    return f"{package.filename} keep={','.join(KEEP_SUFFIXES + KEEP_NAMES)},requirements\n"
 
 
 def _strip_top(name: str) -> Optional[str]:
@@ -240,7 +249,8 @@ def _strip_top(name: str) -> Optional[str]:
 def unpack(package: Package, archive: Path) -> Path:
     """Unpack the kept files of `archive` into SRC_DIR/NAME-VERSION (reused when complete)."""
     root = SRC_DIR / package.key
-    if (root / UNPACKED).is_file():
+    marker = root / UNPACKED
+    if marker.is_file() and marker.read_text() == _marker(package):
         return root
     if root.exists():
         shutil.rmtree(root)
@@ -260,7 +270,7 @@ def unpack(package: Package, archive: Path) -> Path:
                     handle = tf.extractfile(member)
                     if handle is not None:
                         _write(root / rel, handle.read())
-    (root / UNPACKED).write_text(package.filename + "\n")
+    marker.write_text(_marker(package))
     return root
 
 
