@@ -6,6 +6,7 @@ look-alike that must not be.
 import _pickle
 import functools
 import io
+import os
 import pickle
 import pickle as pkl
 from functools import partial
@@ -302,3 +303,74 @@ def helper_process_main():
 
     pairs, output_file = pickle.loads(sys.stdin.buffer.read())  # ok: the parent's own message
     return pairs, output_file
+
+
+def recv_object(group, src):
+    """An object another rank sent, carried in a tensor (torch.distributed's object collectives do
+    the same): reported, at medium severity, saying so."""
+    import torch
+    import torch.distributed as dist
+
+    size = torch.empty(1, dtype=torch.long)
+    dist.recv(size, src=src, group=group)
+    payload = torch.empty(size.item(), dtype=torch.uint8)
+    dist.recv(payload, src=src, group=group)
+    return pickle.loads(payload.numpy().tobytes())  # expect: MLS101 (medium: sent by a peer rank)
+
+
+def tensor_to_object(tensor, size):
+    buf = tensor.cpu().numpy().tobytes()[:size]
+    if b"cuda" in buf:
+        buf = bytes(bytearray(buf))
+    return pickle.Unpickler(io.BytesIO(buf)).load()  # expect: MLS101 (medium: sent by a peer rank)
+
+
+def broadcast_pyobj(data, rank, src, tensor_data):
+    if rank == src:
+        serialized = pickle.dumps(data)
+        return serialized
+    serialized = bytes(tensor_data.cpu().numpy())
+    return pickle.loads(serialized)  # expect: MLS101 (medium: sent by a peer rank)
+
+
+def read_array_file(path):
+    raw = np.load(path).tobytes()
+    return pickle.loads(raw)  # expect: MLS101 (high: an array read from a file, no tensor chain)
+
+
+class AutotuneCache:
+    """An atomic write: pickled into a temporary name, then moved into place with os.replace."""
+
+    def __init__(self, cache_dir, key):
+        self.file_path = os.path.join(cache_dir, key + ".pickle")
+
+    def put(self, table):
+        with open(self.file_path + ".tmp", "wb") as handle:
+            pickle.dump(table, handle)
+        os.replace(self.file_path + ".tmp", self.file_path)
+
+    def load(self):
+        with open(self.file_path, "rb") as handle:
+            return pickle.load(handle)  # ok: the file put() writes
+
+    def load_shared(self):
+        with open(self.shared_path, "rb") as handle:
+            return pickle.load(handle)  # expect: MLS101 (nothing here writes it)
+
+
+class Predictor:
+    """save(path) and load(path) of a predictor directory: the same code text, two different
+    directories (the one loaded is often downloaded). Not a cache round trip."""
+
+    def save(self, path):
+        with open(os.path.join(path, "assets.json"), "w") as fp:
+            fp.write("{}")
+        with open(os.path.join(path, "preprocessor.pkl"), "wb") as fp:
+            pickle.dump(self.preprocessor, fp)
+
+    @staticmethod
+    def load(path):
+        with open(os.path.join(path, "assets.json")) as fp:
+            fp.read()
+        with open(os.path.join(path, "preprocessor.pkl"), "rb") as fp:
+            return pickle.load(fp)  # expect: MLS101 (the caller's directory, not this object's)

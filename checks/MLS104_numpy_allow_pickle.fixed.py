@@ -75,3 +75,27 @@ def load(path, allow_pickle=False):
 
 def local_loader(path):
     return load(path, allow_pickle=True)  # ok: the local function, not numpy.load
+
+
+def _build_index_mappings(prefix, documents):
+    """Builds the index files when they are missing and returns their names."""
+    import os
+
+    paths = {"doc": prefix + "_doc_idx.npy", "shuffle": prefix + "_shuffle_idx.npy"}
+    if not os.path.isfile(paths["doc"]):
+        np.save(paths["doc"], np.array(documents), allow_pickle=True)
+        np.save(paths["shuffle"], np.arange(len(documents)), allow_pickle=True)
+    return paths["doc"], paths["shuffle"], len(documents)
+
+
+def _index_names(prefix):
+    return prefix + "_doc_idx.npy", prefix + "_shuffle_idx.npy"
+
+
+class IndexedDataset:
+    def __init__(self, prefix, documents):
+        doc_idx_file, shuffle_idx_file, _ = _build_index_mappings(prefix, documents)
+        self.doc_idx = np.load(doc_idx_file, allow_pickle=True)  # ok: the index this module just built
+        self.shuffle_idx = np.load(shuffle_idx_file, allow_pickle=True)  # ok: the same
+        doc_name, _ = _index_names(prefix)
+        self.names = np.load(doc_name)  # expect: MLS104 (named, not written, by the helper)

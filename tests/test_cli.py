@@ -145,6 +145,27 @@ def test_torch_min_version_option_and_dependency_floor(tmp_path):
     assert len(cli_json(cwd=tmp_path)["findings"]) == 2
 
 
+def test_dependency_floor_from_requirements_files(tmp_path):
+    """A setup.py project (or a pyproject with dynamic dependencies) declares its floors in
+    requirements files; files of other environments (docs, tests, dev) do not count, and one
+    runtime file without a bound keeps the floor unknown."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text("import torch\ntorch.load(p)\n")
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "framework.txt").write_text(
+        "# runtime\n-r base.txt\n--index-url https://example.org\ntorch>=2.6  # cpu wheels\n")
+    (tmp_path / "requirements" / "docs.txt").write_text("torch\nsphinx\n")
+    assert cli_json(cwd=tmp_path)["findings"] == []
+    (tmp_path / "requirements.txt").write_text("torch>=2.1\n")
+    assert [f["line"] for f in cli_json(cwd=tmp_path)["findings"]] == [2]
+    (tmp_path / "requirements.txt").unlink()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndependencies = ["numpy"]\n')
+    assert len(cli_json(cwd=tmp_path)["findings"]) == 1  # listed in pyproject: the files are not read
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndynamic = ["dependencies"]\n')
+    assert cli_json(cwd=tmp_path)["findings"] == []
+
+
 def test_json_shape(tmp_path):
     (tmp_path / "m.py").write_text("import torch\nx = 1; torch.load(p, weights_only=False)\n")
     data = cli_json("m.py", cwd=tmp_path)

@@ -89,6 +89,7 @@ def test_normalise_a_real_run(precision, fake_package):
         ("fakepkg/core.py", 11, "MLS102"),
     ]
     assert all(f.package == "fakepkg" and f.version == "1.0" for f in findings)
+    assert [f.severity for f in findings][1] == "high"  # read from the JSON report
 
 
 def test_compare_judged_unjudged_and_stale(precision, fake_package, tmp_path):
@@ -134,6 +135,21 @@ def test_strict_and_lenient_precision_with_debatable(precision):
     assert tally.strict == 0.25 and tally.lenient == 0.75
     table = precision.precision_table(precision.tallies(comparison))
     assert "| MLS201 | 4 | 1 | 1 | 2 | 0 | 25% | 75% |" in table
+
+
+def test_precision_per_severity_with_high_and_above(precision):
+    comparison = precision.Comparison(judged=[], unjudged=[], stale=[])
+    cases = [("critical", "true"), ("high", "true"), ("high", "debatable"), ("medium", "debatable")]
+    for line, (severity, verdict) in enumerate(cases, start=1):
+        f = precision.Finding("p", "1", "a.py", line, "MLS101", severity=severity)
+        row = precision.Verdict("p", "1", f.path, line, "MLS101", verdict, "library: x")
+        comparison.judged.append((f, row))
+    table = precision.tallies(comparison, "severity")
+    assert (table["high and above"].true, table["high and above"].debatable) == (2, 1)
+    assert table["medium"].judged == 1 and table["total"].judged == 4
+    rendered = precision.precision_table(table, "severity").splitlines()
+    assert [row.split(" | ")[0] for row in rendered[2:]] == [
+        "| critical", "| high", "| high and above", "| medium", "| **total**"]
 
 
 def test_two_findings_on_one_line_take_one_row_each(precision):
@@ -196,14 +212,24 @@ def test_unpack_strips_the_top_directory_and_keeps_only_code(precision, tmp_path
     (staging / "fakepkg" / "core.py").write_text("x = 1\n")
     (staging / "README.md").write_text("readme\n")
     (staging / "pyproject.toml").write_text("[project]\n")
+    (staging / "requirements").mkdir()
+    (staging / "requirements" / "framework.txt").write_text("torch>=2.6\n")
+    (staging / "docs").mkdir()
+    (staging / "docs" / "notes.txt").write_text("notes\n")
     with tarfile.open(archive, "w:gz") as tf:
         tf.add(staging, arcname="fakepkg-1.0")
     monkeypatch.setattr(precision, "SRC_DIR", tmp_path / "src")
     package = precision.Package("fakepkg", "1.0", archive.name, "0" * 64)
     root = precision.unpack(package, archive)
     kept = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-    assert kept == [precision.UNPACKED, "fakepkg/core.py", "pyproject.toml"]
+    assert kept == [precision.UNPACKED, "fakepkg/core.py", "pyproject.toml", "requirements/framework.txt"]
     assert precision.count_files(root) == 1
+    (root / "fakepkg" / "core.py").unlink()
+    assert precision.unpack(package, archive) == root  # reused
+    assert not (root / "fakepkg" / "core.py").exists()
+    (root / precision.UNPACKED).write_text(package.filename + "\n")  # kept with an older keep list
+    precision.unpack(package, archive)
+    assert (root / "fakepkg" / "core.py").exists()
 
 
 def test_download_uses_the_cache_and_checks_the_hash(precision, tmp_path, monkeypatch):

@@ -487,3 +487,35 @@ def test_module_constant_reassigned_through_global_is_unknown():
     assert lint_source(source, "g.py", Settings()).findings == []
     fixed = source.replace("global WEIGHTS_ONLY", "pass")
     assert [f.line for f in lint_source(fixed, "g.py", Settings()).findings] == [8]
+
+
+def test_pickles_carried_in_tensors_are_graded_as_peer_objects():
+    """A pickle taken out of a tensor (`t.numpy().tobytes()`) is an object another rank sent:
+    medium, with its own message; the same bytes from an array read off disk stay high."""
+    source = '''
+        import io
+        import pickle
+
+        import numpy as np
+
+        def recv(payload):
+            buf = payload.numpy().tobytes()
+            return pickle.loads(buf)
+
+        def from_tensor(obj):
+            if hasattr(obj, "cpu"):
+                obj = obj.cpu().numpy()
+            res = obj.tobytes()
+            return pickle.Unpickler(io.BytesIO(res[8:])).load()
+
+        def from_disk(path):
+            return pickle.loads(np.load(path).tobytes())
+
+        def from_parameter(data):
+            return pickle.loads(data)
+    '''
+    result = lint_source(textwrap.dedent(source), "dist.py", Settings(select=("MLS101",)))
+    assert [(f.line, f.severity) for f in result.findings] == [
+        (9, "medium"), (15, "medium"), (18, "high"), (21, "high")]
+    assert "another rank" in result.findings[0].message
+    assert "another rank" not in result.findings[2].message

@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,9 @@ VERDICTS = ("true", "false", "debatable")
 CONTEXTS = ("library", "test", "example", "script", "docs", "vendored")
 UNPACKED = ".precision-complete"  # marker: the package directory is completely unpacked
 KEEP_SUFFIXES = (".py", ".ipynb")
-KEEP_NAMES = ("pyproject.toml",)  # dependency floors (torch>=2.6) change what MLS102 reports
+KEEP_NAMES = ("pyproject.toml", "setup.cfg")  # dependency floors (torch>=2.6) change what MLS102 reports
+#: requirements files too: setup.py projects declare their dependency floors there
+KEEP_REQUIREMENTS = re.compile(r"(^|/)requirements[^/]*\.txt$|(^|/)requirements/[^/]+\.txt$")
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,13 @@ def download(package: Package) -> Path:
 
 def _keep(relpath: str) -> bool:
     name = relpath.rsplit("/", 1)[-1]
-    return name.endswith(KEEP_SUFFIXES) or name in KEEP_NAMES
+    return name.endswith(KEEP_SUFFIXES) or name in KEEP_NAMES or bool(KEEP_REQUIREMENTS.search(relpath))
+
+
+def _marker(package: Package) -> str:
+    """The completion marker's text: the archive and what was kept (a changed keep list unpacks
+    again)."""
+    return f"{package.filename} keep={','.join(KEEP_SUFFIXES + KEEP_NAMES)},requirements\n"
 
 
 def _strip_top(name: str) -> Optional[str]:
@@ -270,7 +279,8 @@ def _strip_top(name: str) -> Optional[str]:
 def unpack(package: Package, archive: Path) -> Path:
     """Unpack the kept files of `archive` into SRC_DIR/NAME-VERSION (reused when complete)."""
     root = SRC_DIR / package.key
-    if (root / UNPACKED).is_file():
+    marker = root / UNPACKED
+    if marker.is_file() and marker.read_text() == _marker(package):
         return root
     if root.exists():
         shutil.rmtree(root)
@@ -290,7 +300,7 @@ def unpack(package: Package, archive: Path) -> Path:
                     handle = tf.extractfile(member)
                     if handle is not None:
                         _write(root / rel, handle.read())
-    (root / UNPACKED).write_text(package.filename + "\n")
+    marker.write_text(_marker(package))
     return root
 
 
@@ -319,6 +329,7 @@ class Finding:
     line: int
     code: str
     message: str = field(default="", compare=False)
+    severity: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, int, str]:
@@ -363,7 +374,7 @@ def normalise(package: str, version: str, report: dict, root: Optional[Path] = N
         if item.get("cell") is not None:
             path = f"{path}:cell {item['cell']}"
         findings.append(Finding(package, version, path, int(item["line"]), item["code"],
-                                item.get("message", "")))
+                                item.get("message", ""), item.get("severity", "")))
     findings.sort(key=lambda f: (f.package, f.path, f.line, f.code))
     return findings
 
@@ -481,7 +492,8 @@ class Tally:
 
 
 def tallies(comparison: Comparison, by: str = "code") -> dict[str, Tally]:
-    """Tallies keyed by `code`, `package`, `context` or `code/context`; `total` holds the sum."""
+    """Tallies keyed by `code`, `package`, `context`, `severity` or `code/context`; `total` holds
+    the sum. By severity, `high and above` is what a CI gate with `--fail-on high` acts on."""
     result: dict[str, Tally] = defaultdict(Tally)
 
     def keys(f: Finding, reason: str) -> list[str]:
@@ -491,6 +503,8 @@ def tallies(comparison: Comparison, by: str = "code") -> dict[str, Tally]:
             return [f"{f.package} {f.version}"]
         if by == "context":
             return [context_of(f.path, reason)]
+        if by == "severity":
+            return [f.severity, "high and above"] if f.severity in ("high", "critical") else [f.severity]
         return [f"{f.code}/{context_of(f.path, reason)}"]
 
     for f, v in comparison.judged:
@@ -510,8 +524,12 @@ def _pct(value: Optional[float]) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
+_SEVERITY_ORDER = {"critical": 0, "high": 1, "high and above": 2, "medium": 3, "low": 4}
+
+
 def _sorted_keys(table: dict[str, Tally]) -> list[str]:
-    return sorted(k for k in table if k != "total") + (["total"] if "total" in table else [])
+    keys = sorted((k for k in table if k != "total"), key=lambda k: (_SEVERITY_ORDER.get(k, 9), k))
+    return keys + (["total"] if "total" in table else [])
 
 
 def precision_table(table: dict[str, Tally], label: str = "rule") -> str:
@@ -591,7 +609,8 @@ def render_text(comparison: Comparison, findings: Sequence[Finding]) -> str:
     out = ["Findings per rule and package:", rule_by_package_table(findings), "",
            "Precision per rule (strict = true/judged, lenient = (true+debatable)/judged):",
            precision_table(tallies(comparison, "code")), "",
-           "Precision per context:", precision_table(tallies(comparison, "context"), "context"), ""]
+           "Precision per context:", precision_table(tallies(comparison, "context"), "context"), "",
+           "Precision per severity:", precision_table(tallies(comparison, "severity"), "severity"), ""]
     out.append(f"Findings with no verdict yet: {len(comparison.unjudged)}")
     out.extend("  " + _finding_line(f) for f in comparison.unjudged)
     out.append(f"Verdicts that match no finding (removed by a rule change?): {len(comparison.stale)}")
@@ -614,6 +633,9 @@ def render_markdown(comparison: Comparison, findings: Sequence[Finding], stats: 
         precision_table(tallies(comparison, "code")), "",
         "### Precision per package", "", precision_table(tallies(comparison, "package"), "package"), "",
         "### Precision per context", "", precision_table(tallies(comparison, "context"), "context"), "",
+        "### Precision per severity", "",
+        "What a CI gate on a severity sees (`--fail-on high`, `--severity high`).", "",
+        precision_table(tallies(comparison, "severity"), "severity"), "",
         "### Where the findings are (context per rule)", "", context_share_table(comparison), "",
         f"Findings with no verdict: {len(comparison.unjudged)}. "
         f"Verdicts that match no finding: {len(comparison.stale)}"
@@ -708,7 +730,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         write_unjudged_csv(args.unjudged_csv, comparison.unjudged)
     if args.findings_json:
         args.findings_json.write_text(json.dumps(
-            [dict(zip(("package", "version", "path", "line", "code"), f.key), message=f.message)
+            [dict(zip(("package", "version", "path", "line", "code"), f.key), message=f.message,
+                  severity=f.severity)
              for f in findings], indent=1))
     if args.write:
         block = render_markdown(comparison, findings, stats, ml_seclint_version(), cannot)

@@ -13,6 +13,14 @@ A loader's data argument is the program's own output when it is
   known writer:
   `torch.save(m, p)` ... `torch.load(p)`, `vs.save_local(d)` ... `FAISS.load_local(d, ...)`, the two
   path expressions being the same code once `with open(p, ...) as f` is followed to `p`.
+  In the same function the write comes first, or the two never run in one pass (the cache idiom
+  `if exists(p): load(p) else: build; save(p)`, or an `if exists(p)` block that loads and returns); a
+  temporary file moved into place (`os.replace(tmp, p)`) writes `p`;
+- a path a function of the module (or a method of the class) returns after writing it
+  (`doc_path, _ = _build_index(prefix)`).
+
+A helper process's standard input is its parent's message when the module starts itself with
+serialised data on it (`subprocess.run([sys.executable, __file__], input=pickle.dumps(args))`).
 
 A load inside `__setstate__` / `__reduce__` is also the program's business: it runs only while an
 object is unpickled, which already runs whatever the pickle says.
@@ -27,11 +35,12 @@ from typing import Optional
 import libcst as cst
 
 from ml_seclint.analysis.codegen import code_for_node
-from ml_seclint.analysis.nodes import calls_in
+from ml_seclint.analysis.nodes import calls_in, children
 from ml_seclint.analysis.objects import enclosing_with_item, origin
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, CallView, calls_by_name, calls_of, local_function,
                                          qualnames)
-from ml_seclint.analysis.scopes import PARAM, Scope
+from ml_seclint.analysis.scopes import ASSIGN, PARAM, Scope
+from ml_seclint.analysis.statements import statements
 
 SERIALISERS = frozenset({
     *(f"{m}.dumps" for m in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "marshal",
@@ -63,6 +72,8 @@ WRITER_METHODS: dict[str, Optional[tuple[int, str]]] = {
     "to_pickle": (0, "path"), "save_local": (0, "folder_path"), "save_pretrained": (0, "save_directory"),
     "save_to_disk": (0, "dataset_path"), "write_bytes": None, "write_text": None,
 }
+EXISTENCE = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir", "lexists"})
+MOVERS = frozenset({"os.replace", "os.rename", "shutil.move"})
 STDIN = frozenset({"sys.stdin", "sys.stdin.buffer"})
 SPAWNERS = frozenset({f"subprocess.{name}" for name in ("run", "check_output", "call", "check_call")})
 _PATH_STEPS = frozenset({"joinpath", "with_suffix", "with_name", "resolve", "absolute", "as_posix",
@@ -89,7 +100,7 @@ def produced_here(view: CallView, keywords: tuple[str, ...], position: int = 0) 
     if isinstance(expr, cst.Name) and origin(expr, scope) is None:  # a name reused by several `with`s
         expr, scope = enclosing_with_item(expr, scope, view.node) or (expr, scope)
     return in_memory(expr, scope) or temporary(expr, scope) or written_nearby(expr, scope, view.node) \
-        or from_own_parent(expr, scope)
+        or returned_after_writing(expr, scope) or from_own_parent(expr, scope)
 
 
 def in_memory(expr: cst.BaseExpression, scope: Scope) -> bool:
@@ -101,6 +112,52 @@ def in_memory(expr: cst.BaseExpression, scope: Scope) -> bool:
         if names & BUFFERS and expr.args:
             return in_memory(expr.args[0].value, scope)
     return False
+
+
+def returned_after_writing(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """The path is what a function of the module (or a method of the class) returns, at every
+    `return`, after writing it with a known writer: `doc_path, _ = _build_index(prefix)` where
+    `_build_index` does `np.save(paths["doc"], ...)` and `return paths["doc"], ...` (it builds the
+    cache when missing)."""
+    expr, scope = _follow_file(expr, scope)
+    if not isinstance(expr, cst.Name):
+        return False
+    owner, bindings = scope.lookup(expr.value)
+    if owner is None or len(bindings) != 1:
+        return False
+    binding = bindings[0]
+    call, index = (binding.value, None) if binding.kind == ASSIGN else binding.unpacked or (None, None)
+    if not isinstance(call, cst.Call):
+        return False
+    callee = local_function(call.func, owner)
+    home = _defining_scope(call.func, owner)
+    if callee is None or home is None:
+        return False
+    inner = Scope(callee, home)
+    written = _writers(inner)
+    returns = [stmt.value for stmt in statements(callee.body) if isinstance(stmt, cst.Return)]
+    for value in returns:
+        if index is not None:
+            if not isinstance(value, cst.Tuple) or index >= len(value.elements) \
+                    or isinstance(value.elements[index], cst.StarredElement):
+                return False
+            value = value.elements[index].value
+        if value is None or _path_code(value, inner) not in written:
+            return False
+    return bool(returns)
+
+
+def _defining_scope(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+    """The scope a callee's `def` is in: the one binding the name, or the class of `self.f`."""
+    if isinstance(func, cst.Name):
+        return scope.lookup(func.value)[0]
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and func.value.value in ("self", "cls"):
+        current: Optional[Scope] = scope
+        while current is not None and current.kind != "class":
+            current = current.parent
+        return current
+    return None
 
 
 def from_own_parent(expr: cst.BaseExpression, scope: Scope) -> bool:
@@ -197,14 +254,16 @@ def _passed(call: cst.Call, param: str, positional: list[str]) -> Optional[cst.B
 
 def written_nearby(expr: cst.BaseExpression, scope: Scope, load: Optional[cst.Call] = None) -> bool:
     """A known writer earlier in the same function than `load` (a write after it, as in a
-    load-convert-save, does not count), or in another function of the class or module (a cache
+    load-convert-save, does not count unless the two never run together: the cache idiom `if
+    exists(p): load(p) else: ...; save(p)`), or in another function of the class or module (a cache
     the module fills and reads back), writes the same path."""
     wanted = _path_code(expr, scope)
     if wanted is None:
         return False
     here = _order(scope)
     before = here.get(id(load), -1) if load is not None else None
-    if any(before is None or here[call] < before for call in _writers(scope).get(wanted, ())):
+    if any(before is None or here[call] < before or _exclusive(scope, id(load), call)
+           for call in _writers(scope).get(wanted, ())):
         return True
     path, path_scope = _follow_file(expr, scope)
     owner = _sharing_scope(path, path_scope)
@@ -213,22 +272,87 @@ def written_nearby(expr: cst.BaseExpression, scope: Scope, load: Optional[cst.Ca
         and any(call not in here for call in _writers(owner).get(wanted, ()))
 
 
+def _exclusive(scope: Scope, first: int, second: int) -> bool:
+    """The calls (by id) never run in one pass of the cache idiom: an `if` that tests whether a
+    file exists holds one in its block and the other in its `else`, or holds one in a block that
+    ends in `return`/`raise` and the other comes after it. (A flag such as `if load_solution:`
+    is the caller's choice of a file, not a cache.)"""
+    for body, orelse, leaves in _branches(scope):
+        for a, b in ((first, second), (second, first)):
+            if a in body and (b in orelse or (leaves and b not in body)):
+                return True
+    return False
+
+
+def _branches(scope: Scope) -> list[tuple[set[int], set[int], bool]]:
+    """Per `if` statement of the scope: the ids of the calls in its block and in its `else`, and
+    whether its block always leaves the function; computed once."""
+    cached = scope.__dict__.get("_branches")
+    if cached is None:
+        cached = []
+        body = scope.node.body if isinstance(scope.node, (cst.FunctionDef, cst.ClassDef)) else scope.node
+        for stmt in statements(body):
+            if isinstance(stmt, cst.If) and _tests_existence(stmt.test):
+                cached.append(({id(c) for c in calls_in(stmt.body)},
+                               {id(c) for c in calls_in(stmt.orelse)} if stmt.orelse else set(),
+                               _leaves(stmt.body)))
+        scope.__dict__["_branches"] = cached
+    return cached
+
+
+def _tests_existence(test: cst.BaseExpression) -> bool:
+    """`os.path.exists(p)`, `Path(p).is_file()`, `not os.path.isfile(p) or ...`."""
+    return any(isinstance(call.func, (cst.Attribute, cst.Name)) and
+               (call.func.attr if isinstance(call.func, cst.Attribute) else call.func).value in EXISTENCE
+               for call in calls_in(test))
+
+
+def _leaves(block: cst.BaseSuite) -> bool:
+    """The block ends in `return` or `raise` (also inside a trailing `with`)."""
+    last = block.body[-1] if isinstance(block, cst.IndentedBlock) and block.body else block
+    if isinstance(last, cst.With):
+        return _leaves(last.body)
+    small = getattr(last, "body", ())
+    return isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and bool(small) \
+        and isinstance(small[-1], (cst.Return, cst.Raise))
+
+
 def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
-    """Where else the path means the same: the class for `self.x` / `cls.x` (the same object's
-    path), the module for a literal or a module-level name; None for a local name."""
-    while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
-        expr = expr.func if isinstance(expr, cst.Call) else expr.value
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-        return scope.module()
-    if isinstance(expr, cst.Name):
-        if expr.value in ("self", "cls"):
+    """Where else the path means the same: the module when it is built from literals and
+    module-level names only, the class when it also uses `self.x` / `cls.x` (the same object's
+    path); None when any part is a local name or parameter (`os.path.join(path, "x.pkl")` in a
+    `save(path)` and a `load(path)` are two different files)."""
+    shared: Optional[Scope] = scope.module()
+    for name in _data_names(expr):
+        if name in ("self", "cls"):
             current: Optional[Scope] = scope
             while current is not None and current.kind != "class":
                 current = current.parent
-            return current
-        owner, _ = scope.lookup(expr.value)
-        return owner if owner is not None and owner.kind == "module" else None
-    return None
+            if current is None:
+                return None
+            shared = current
+            continue
+        owner, _ = scope.lookup(name)
+        if owner is not None and owner.kind != "module":
+            return None
+    return shared
+
+
+def _data_names(expr: cst.BaseExpression) -> set[str]:
+    """The plain names an expression reads (not attribute names or keywords)."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            pending.append(node.value)
+        elif isinstance(node, cst.Arg):
+            pending.append(node.value)
+        elif not isinstance(node, (cst.Lambda, cst.BaseComp)):
+            pending.extend(children(node))
+    return found
 
 
 def _writers(scope: Scope) -> dict[str, list[int]]:
@@ -242,6 +366,12 @@ def _writers(scope: Scope) -> dict[str, list[int]]:
             code = _path_code(path, scope) if path is not None else None
             if code:
                 cached.setdefault(code, []).append(id(call))
+        for call in _scope_calls(scope):  # an atomic write: a written temporary file moved into place
+            moved = _moved(call, scope)
+            if moved is not None and _path_code(moved[0], scope) in cached:
+                code = _path_code(moved[1], scope)
+                if code:
+                    cached.setdefault(code, []).append(id(call))
         scope.__dict__["_writers"] = cached
     return cached
 
@@ -260,6 +390,18 @@ def _scope_calls(scope: Scope) -> list[cst.Call]:
     if cached is None:
         cached = scope.__dict__["_calls"] = list(calls_in(scope.node))
     return cached
+
+
+def _moved(call: cst.Call, scope: Scope) -> Optional[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """(source, destination) of `os.replace(a, b)`, `os.rename`, `shutil.move`, `Path(a).replace(b)`."""
+    if qualnames(call.func, scope) & MOVERS:
+        source, destination = _arg(call, 0, "src"), _arg(call, 1, "dst")
+    elif isinstance(call.func, cst.Attribute) and call.func.attr.value in ("replace", "rename") \
+            and len(call.args) == 1:
+        source, destination = call.func.value, call.args[0].value
+    else:
+        return None
+    return (source, destination) if source is not None and destination is not None else None
 
 
 def _written_path(call: cst.Call, scope: Scope) -> Optional[cst.BaseExpression]:

@@ -25,6 +25,8 @@ class Binding:
     node: cst.CSTNode
     qualname: Optional[str] = None  # IMPORT: what the name stands for
     value: Optional[cst.BaseExpression] = None  # ASSIGN: the assigned expression
+    #: OTHER, a name unpacked from an assignment (`a, b = f()`): (the value, the name's position)
+    unpacked: Optional[tuple[cst.BaseExpression, int]] = None
 
 
 def dotted(expr: cst.BaseExpression) -> Optional[str]:
@@ -182,8 +184,12 @@ class Scope:
             else:
                 self._bind(target.value, Binding(OTHER, target))
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._target(element.value, None)
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            for index, element in enumerate(target.elements):
+                if value is not None and not starred and isinstance(element.value, cst.Name):
+                    self._bind(element.value.value, Binding(OTHER, element.value, unpacked=(value, index)))
+                else:
+                    self._target(element.value, None)
         elif isinstance(target, cst.StarredElement):
             self._target(target.value, None)
         elif isinstance(target, (cst.Subscript, cst.Attribute)):

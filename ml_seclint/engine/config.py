@@ -275,8 +275,9 @@ def _pyproject(path: Path) -> Optional[dict]:
 
 def find_settings(start: str) -> Settings:
     """Settings for files under directory `start`: the nearest pyproject.toml with a
-    [tool.ml-seclint] table, searching up to the repository root. The nearest pyproject.toml
-    of any kind supplies the project metadata (dependency floors, requires-python)."""
+    [tool.ml-seclint] table, searching up to the repository root. The nearest project directory
+    (a pyproject.toml, setup.py or setup.cfg) supplies the project metadata (dependency floors,
+    requires-python), with its requirements files when the pyproject does not list dependencies."""
     directory = Path(os.path.abspath(start))
     if not directory.is_dir():
         directory = directory.parent
@@ -286,17 +287,76 @@ def find_settings(start: str) -> Settings:
         if pyproject.is_file():
             data = _pyproject(pyproject) or {}
             if project is None:
-                project = _project_table(data)
+                project = _with_requirements(_project_table(data), candidate)
             table = data.get("tool", {}).get("ml-seclint")
             if table is not None:
                 return settings_from_table(table, str(pyproject), str(candidate), project)
+        elif project is None and any((candidate / name).is_file() for name in ("setup.py", "setup.cfg")):
+            project = _with_requirements({}, candidate)
         if (candidate / ".git").exists():
             break
     return Settings(project=project or {})
+
+
+#: where setup.py-based projects keep their dependency specifiers
+_REQUIREMENT_FILES = ("requirements.txt", "requirements*.txt", "requirements/*.txt")
+
+
+def _with_requirements(project: dict, directory: Path) -> dict:
+    """`project` plus the requirement lines of the directory's requirements files, when the
+    pyproject does not list its dependencies itself (none, or `dynamic`: setup.py reads them
+    from those files). Every file counts: a floor holds only if all of them agree."""
+    if "dependencies" in project and "dependencies" not in _list_of(project.get("dynamic")):
+        return project
+    lines = [line for path in _requirement_files(directory) for line in _requirement_lines(path)]
+    return {**project, "_requirements": lines} if lines else project
+
+
+def _list_of(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+#: requirements files of environments the package does not run in (`requirements/docs.txt`)
+_NOT_RUNTIME = re.compile(r"doc|test|lint|dev|style|format|typing|mypy", re.I)
+
+
+def _requirement_files(directory: Path) -> list[Path]:
+    found: dict[Path, None] = {}
+    for pattern in _REQUIREMENT_FILES:
+        try:
+            found.update((path, None) for path in sorted(directory.glob(pattern))
+                         if path.is_file() and not _NOT_RUNTIME.search(path.stem))
+        except OSError:
+            continue
+    return list(found)
+
+
+_REQUIREMENTS: dict[str, tuple[float, list[str]]] = {}
+
+
+def _requirement_lines(path: Path) -> list[str]:
+    """Requirement specifiers of a pip requirements file: comments, options (`-r`, `-e`,
+    `--index-url`) and URLs or paths left out. Unreadable files give none. Cached by mtime."""
+    try:
+        mtime = path.stat().st_mtime
+        hit = _REQUIREMENTS.get(str(path))
+        if hit is not None and hit[0] == mtime:
+            return hit[1]
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    lines = []
+    for raw in text.splitlines()[:5000]:
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith(("#", "-", ".", "/")) and "://" not in line and " @ " not in line:
+            lines.append(line)
+    _REQUIREMENTS[str(path)] = (mtime, lines)
+    return lines
 
 
 def load_settings(config: str) -> Settings:
     path = Path(config)
     data = _load_toml(path)
     table = data.get("tool", {}).get("ml-seclint", {})
-    return settings_from_table(table, str(path), str(path.resolve().parent), _project_table(data))
+    project = _with_requirements(_project_table(data), path.resolve().parent)
+    return settings_from_table(table, str(path), str(path.resolve().parent), project)

@@ -55,11 +55,12 @@ def _normal(name: str) -> str:
 
 def dependency_floor(project: dict, package: str) -> Optional[tuple[int, ...]]:
     """The lowest version of `package` the project admits, from its dependency specifiers
-    ([project] dependencies and optional-dependencies, or poetry's tables). None when it is not
-    declared or some specifier has no lower bound."""
+    ([project] dependencies and optional-dependencies, poetry's tables, or the lines of its
+    requirements files). None when it is not declared or some specifier has no lower bound."""
     specs: list[str] = []
     groups = _table(project.get("optional-dependencies")).values()
-    for requirement in [*_list(project.get("dependencies")), *(r for group in groups for r in _list(group))]:
+    for requirement in [*_list(project.get("dependencies")), *(r for group in groups for r in _list(group)),
+                        *_list(project.get("_requirements"))]:
         match = _REQ_NAME.match(requirement) if isinstance(requirement, str) else None
         if match and _normal(match.group(1)) == _normal(package):
             specs.append(match.group(3))

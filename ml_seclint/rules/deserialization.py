@@ -7,6 +7,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from ml_seclint.analysis import dataflow
+from ml_seclint.analysis.channels import carried_in_tensor
 from ml_seclint.analysis import llm_api as api
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, defines_method, literal, local_ancestry, qualnames,
                                          string_prefix)
@@ -39,6 +40,34 @@ def own_data(*keywords: str) -> Callable[[Hit], bool]:
     return lambda hit: produced_here(hit.view, keywords)
 
 
+def from_peer(*keywords: str) -> Callable[[Hit], bool]:
+    """The loader's data argument is a pickle carried in a tensor: an object another rank of the
+    same torch.distributed job sent (analysis/channels.py)."""
+    def check(hit: Hit) -> bool:
+        for index, name in enumerate(keywords):
+            expr, scope = hit.view.arg(name, 0 if index == 0 else None)
+            if expr is not MISSING:
+                break
+        return expr is not MISSING and expr is not UNKNOWN and carried_in_tensor(expr, scope)
+    return check
+
+
+PEER_SEVERITY = "medium"
+PEER_MESSAGE = ("{name}() unpickles bytes carried in a tensor, an object another rank of the "
+                "torch.distributed job sent: any process that can reach the job's network runs code "
+                "(as with broadcast_object_list); send tensors or a safe format, or keep the job's "
+                "network closed")
+
+
+def peer_graded(keywords: tuple[str, ...], message: Optional[str] = None) -> dict:
+    """A row's `severity` and `message` for a loader that may read an object sent between ranks:
+    medium and said so, instead of the rule's default."""
+    peer = from_peer(*keywords)
+    return {"severity": lambda hit: PEER_SEVERITY if peer(hit) else None,
+            "message": lambda hit: (PEER_MESSAGE if peer(hit) else message or hit.rule.message).format(
+                name=hit.name, value=hit.value)}
+
+
 class PickleLoad(DeserializationRule):
     code = "MLS101"
     summary = "pickle.load/loads/Unpickler deserialise data that can run arbitrary code"
@@ -51,8 +80,9 @@ class PickleLoad(DeserializationRule):
     yields_to = ("MLS111",)  # one finding per call: unpickling network data is reported as MLS111
     MODULES = ("pickle", "cPickle", "_pickle")
     UNPICKLERS = _names(MODULES, ("Unpickler",))
-    rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data")),
-            Row(UNPICKLERS, message=unpickler_message, unless=own_data("file")))
+    rows = (Row(_names(MODULES, ("load", "loads")), unless=own_data("file", "data"),
+                **peer_graded(("file", "data"))),
+            Row(UNPICKLERS, unless=own_data("file"), **peer_graded(("file",), unpickler_message)))
     # visit_Call: a local class reaches pickle.Unpickler only through a base that resolves to it
     cheap_callees = UNPICKLERS
 
@@ -183,7 +213,8 @@ class PickleFamilyLoad(DeserializationRule):
             | _names(("marshal",), ("load", "loads"))
             # PaddlePaddle's .pdparams / .pdopt checkpoints are pickles
             | _names(("paddle", "paddle.framework", "paddle.framework.io"), ("load",)),
-            unless=own_data("file", "str", "data", "bytes", "s", "path")),
+            unless=own_data("file", "str", "data", "bytes", "s", "path"),
+            **peer_graded(("file", "str", "data", "bytes", "s", "path"))),
         Row(_names(("shelve",), ("open", "DbfilenameShelf", "Shelf")), message=shelve_message,
             unless=own_data("filename")),
     )

@@ -11,8 +11,6 @@ from ml_seclint.analysis import hub
 from ml_seclint.analysis.calls import callee_terminal
 from ml_seclint.analysis.objects import created_by
 from ml_seclint.analysis.resolve import MISSING, UNKNOWN, CallView, dict_items, literal, local_function
-from ml_seclint.analysis.scopes import Scope
-from ml_seclint.analysis.statements import statements
 from ml_seclint.engine.code_context import OFF
 from ml_seclint.engine.versions import dependency_floor, version_at_least
 from ml_seclint.engine.rows import TRUE, Arg, Hit, Row, given, is_true
@@ -132,9 +130,8 @@ def _named_on_command_line(view: CallView) -> bool:
         else hub.first_arg(view, _GENERIC_ID_KEYWORDS, 0)
     if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
         return False
-    owner, bindings = scope.lookup(expr.value.value)
-    for binding in bindings:
-        value = binding.value if binding.value is not None else _unpacked_from(binding.node, owner)
+    for binding in scope.lookup(expr.value.value)[1]:
+        value = binding.value if binding.unpacked is None else binding.unpacked[0]
         if isinstance(value, cst.Call):
             func = value.func
             name = func.attr.value if isinstance(func, cst.Attribute) \
@@ -142,21 +139,6 @@ def _named_on_command_line(view: CallView) -> bool:
             if name in _ARG_PARSERS:
                 return True
     return False
-
-
-def _unpacked_from(target: cst.CSTNode, owner: Optional[Scope]) -> Optional[cst.BaseExpression]:
-    """The value of `a, b = <value>` for the name `a` bound there (the scope table keeps no value
-    for unpacked names)."""
-    if owner is None or not isinstance(target, cst.Name) or isinstance(owner.node, cst.Lambda):
-        return None
-    body = owner.node.body if isinstance(owner.node, (cst.FunctionDef, cst.ClassDef)) else owner.node
-    for stmt in statements(body):
-        if isinstance(stmt, cst.Assign):
-            for assign_target in stmt.targets:
-                elements = getattr(assign_target.target, "elements", ())
-                if any(element.value is target for element in elements):
-                    return stmt.value
-    return None
 
 
 #: loaders that accept trust_remote_code but never run repository code with it: PEFT adapters
