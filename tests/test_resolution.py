@@ -519,3 +519,19 @@ def test_pickles_carried_in_tensors_are_graded_as_peer_objects():
         (9, "medium"), (15, "medium"), (18, "high"), (21, "high")]
     assert "another rank" in result.findings[0].message
     assert "another rank" not in result.findings[2].message
+
+
+def test_star_import_brings_modules_by_their_names_and_conventional_aliases():
+    """`from fastai.imports import *` (tsai, fastai notebooks) binds `torch`, `np`, `pickle`: an
+    unbound name in such a module stands for the module of that name or alias."""
+    source = """
+        from fastai.imports import *
+
+        def load_all(path, device):
+            learner = torch.load(path / "learner.pth", map_location=device)
+            stats = np.load(path / "stats.npy", allow_pickle=True)
+            with open(path / "extra.pkl", "rb") as f:
+                return learner, stats, pickle.load(f)
+    """
+    assert findings(source) == [(5, "MLS102"), (6, "MLS104"), (8, "MLS101")]
+    assert findings(source.replace("from fastai.imports import *", "")) == []

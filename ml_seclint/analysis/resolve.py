@@ -43,6 +43,9 @@ def qualnames(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> frozens
     if isinstance(expr, cst.Name):
         owner, bindings = scope.lookup(expr.value)
         if owner is None:
+            # `from .imports import *` brings `torch`, `np`, `pickle` (the lookup built the table)
+            if scope.module().star_import:
+                return frozenset({f"builtins.{expr.value}", STAR_IMPORTED.get(expr.value, expr.value)})
             return frozenset({f"builtins.{expr.value}"})
         bindings = names_in(bindings) or bindings
         if all(b.kind == IMPORT for b in bindings):
@@ -60,6 +63,10 @@ def qualnames(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> frozens
         return frozenset(f"{base}.{expr.attr.value}" for base in qualnames(expr.value, scope, depth + 1))
     return frozenset()
 
+
+#: what an unbound name stands for in a module with a star import (`from fastai.imports import *`):
+#: the module of that name, or the module of a conventional alias
+STAR_IMPORTED = {"np": "numpy", "pd": "pandas", "tf": "tensorflow", "plt": "matplotlib.pyplot"}
 
 #: calls that return a module: `torch = pytest.importorskip("torch")`
 MODULE_IMPORTERS = frozenset({"pytest.importorskip", "importlib.import_module"})

@@ -60,6 +60,7 @@ class Scope:
         self._bindings: Optional[dict[str, list[Binding]]] = None
         self.global_names: set[str] = set()
         self.mutated: set[str] = set()  # names changed by `x[k] = v`, `x.update(...)`, `x += ...`
+        self.star_import = False  # `from m import *` at this level: unbound names may come from m
 
     @property
     def bindings(self) -> dict[str, list[Binding]]:
@@ -144,6 +145,7 @@ class Scope:
                     self._bind(top, Binding(IMPORT, small, qualname=top))
         elif isinstance(small, cst.ImportFrom):
             if isinstance(small.names, cst.ImportStar):
+                self.star_import = True
                 return
             module = dotted(small.module) if small.module is not None else ""
             dots = "." * len(small.relative)

@@ -7,6 +7,7 @@ traversal of every enabled rule -> positions (only for files with findings).
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Union
@@ -14,6 +15,7 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 
 from ml_seclint.analysis.codegen import positions
+from ml_seclint.analysis.resolve import STAR_IMPORTED
 from ml_seclint.engine import deepstack, guard
 from ml_seclint.engine.code_context import apply as apply_context
 from ml_seclint.engine.code_context import file_context, rules_for_context, selected
@@ -38,6 +40,8 @@ class FileResult:
     stage: str = ""  # how far the file got: one of STAGES
 
 
+_STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\*", re.M)
+
 #: the stage a file stopped at: no rule's text triggers; no rule's names in its `ast`; parsed by libcst
 TEXT, NAMES, LIBCST = "text", "names", "libcst"
 STAGES = (TEXT, NAMES, LIBCST)
@@ -49,6 +53,9 @@ def active_rules(text: Union[str, bytes], rules: Sequence[type[Rule]],
     a parse, and most files of a repository can match none of the rules."""
     if isinstance(text, bytes):
         text = text.decode("latin-1")  # triggers are ASCII; only a yes/no is needed here
+    if _STAR_IMPORT.search(text):  # `np.load` after `from m import *` stands for numpy.load
+        text += "".join(f"\n{module}" for alias, module in STAR_IMPORTED.items()
+                        if re.search(rf"\b{alias}\.", text))
     present: dict[object, bool] = {}
 
     def has(trigger: object) -> bool:
