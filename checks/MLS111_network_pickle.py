@@ -12,6 +12,7 @@ import socket
 from multiprocessing.connection import Listener
 
 import cloudpickle
+import grpc
 import msgpack
 import rpyc
 import zmq
@@ -127,3 +128,29 @@ def classic_rpyc():
 def local_cache(path):
     with open(path, "rb") as handle:
         return pickle.loads(handle.read())  # expect: MLS101  (a file, not the network: MLS101)
+
+
+class PolicyServer(services_pb2_grpc.AsyncInferenceServicer):  # noqa: F821 - generated gRPC module
+    """A gRPC servicer: `request` (or `request_iterator`) of `Method(self, request, context)` is what
+    a client sent."""
+
+    def SendPolicyInstructions(self, request, context):
+        return pickle.loads(request.data)  # expect: MLS111
+
+    def SendObservations(self, request_iterator, context):
+        received = bytearray()
+        for chunk in request_iterator:
+            received.extend(chunk.data)
+        return pickle.loads(bytes(received))  # expect: MLS111
+
+    def SendConfig(self, request, context):
+        return json.loads(request.data)  # ok: JSON
+
+    def restore(self, request, snapshot):
+        return pickle.loads(snapshot)  # expect: MLS101 (not a servicer method's request: MLS101)
+
+
+def serve_policy(host, port):
+    server = grpc.server(None)
+    server.add_insecure_port(f"{host}:{port}")
+    return server

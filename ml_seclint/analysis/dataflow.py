@@ -375,13 +375,27 @@ class FileDataflow:
         return self._texts[key]
 
     def annotated_obj(self, param: cst.CSTNode, scope: Scope) -> Optional[Obj]:
-        if not isinstance(param, cst.Param) or param.annotation is None:
+        if not isinstance(param, cst.Param):
             return None
+        if param.annotation is None:
+            return Obj(api.KINDS["http request"]) if self._grpc_request(param, scope) else None
         for name in annotation_names(param.annotation.annotation, scope):
             kind = api.kind_of_annotation(name)
             if kind is not None:
                 return Obj(api.KINDS[kind])
         return None
+
+    def _grpc_request(self, param: cst.Param, scope: Scope) -> bool:
+        """The request (or request iterator) of a gRPC servicer method `def Method(self, request,
+        context)` in a class with a base named `...Servicer` (grpc's generated `*_pb2_grpc.XServicer`),
+        in a module that imports grpc: what a client sent."""
+        function, cls = scope.node, scope.parent
+        if not isinstance(function, cst.FunctionDef) or cls is None or not isinstance(cls.node, cst.ClassDef) \
+                or "grpc" not in self.imports():
+            return False
+        params = function.params.params
+        return len(params) == 3 and params[1] is param and params[2].name.value == "context" \
+            and any((dotted(base.value) or "").endswith("Servicer") for base in cls.node.bases)
 
     def self_attribute(self, attr: str, scope: Scope, depth: int) -> Optional[Obj]:
         """`self.llm` in a method: what `self.llm = ...` assigns in any method of the class, or
@@ -429,7 +443,7 @@ class FileDataflow:
         return summary
 
 
-_WEB = frozenset({"flask", "starlette", "fastapi", "aiohttp"})
+_WEB = frozenset({"flask", "starlette", "fastapi", "aiohttp", "grpc"})
 
 
 def _maybe_network(names: set[str], imports: frozenset) -> bool:

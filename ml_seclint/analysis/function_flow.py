@@ -152,7 +152,9 @@ class FunctionFlow:
     def _loop(self, stmt: Union[cst.For, cst.While]) -> None:
         if isinstance(stmt, cst.For):
             items = self.ev(stmt.iter)
-            self._bind(stmt.target, Value(items.taint), None)
+            # the messages of a request stream are requests too (`for chunk in request_iterator:`)
+            each = items.obj if items.obj is not None and items.obj.kind.source == api.NETWORK else None
+            self._bind(stmt.target, Value(items.taint, each), None)
         else:
             self.ev(stmt.test)
         before = dict(self.env)

@@ -393,7 +393,7 @@ DB_LIBRARIES = _f("sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql
                   "cx_Oracle", "duckdb", "snowflake", "aiosqlite", "databricks", "pg8000", "sqlalchemy",
                   "asyncpg", "clickhouse_connect", "django")
 NETWORK_LIBRARIES = _f("zmq", "socket", "websockets", "websocket", "starlette", "fastapi", "aiohttp",
-                       "tornado", "flask", "socketserver", "asyncio")
+                       "tornado", "flask", "socketserver", "asyncio", "grpc")
 #: methods that receive bytes from a peer (on a receiver from a networking module)
 RECEIVE_METHODS = _f("recv", "recv_bytes", "recv_multipart", "recvfrom", "recvmsg", "recv_string",
                      "receive_bytes", "receive", "recv_frame", "read_message")

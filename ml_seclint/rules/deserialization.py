@@ -411,7 +411,8 @@ class NetworkPickle(DeserializationRule):
              LOCAL: "; the socket is local (ipc://, inproc:// or loopback), so only local processes can send"}
     triggers = (("recv_pyobj",), ("rpyc",), ("Listener", "multiprocessing"),
                 (AnyWord("pickle", "dill"),
-                 AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi", "aiohttp", "recv")))
+                 AnyWord("zmq", "socket", "websocket", "flask", "starlette", "fastapi", "aiohttp", "recv",
+                         "grpc")))
     # recv_pyobj(), a Listener or an rpyc server, or a flow from a receive to an unpickler
     cheap_names = api.sink_names(frozenset({api.PICKLE})) | {"recv_pyobj"}
     cheap_callees = _LISTENERS | _RPYC_SERVERS
