@@ -387,11 +387,11 @@ class FileDataflow:
 
     def _grpc_request(self, param: cst.Param, scope: Scope) -> bool:
         """The request (or request iterator) of a gRPC servicer method `def Method(self, request,
-        context)` in a class with a base named `...Servicer` (grpc's generated `*_pb2_grpc.XServicer`),
-        in a module that imports grpc: what a client sent."""
+        context)` in a class with a base named `...Servicer` (grpc's generated
+        `*_pb2_grpc.XServicer`), in a module that imports grpc: what a client sent."""
         function, cls = scope.node, scope.parent
-        if not isinstance(function, cst.FunctionDef) or cls is None or not isinstance(cls.node, cst.ClassDef) \
-                or "grpc" not in self.imports():
+        if not isinstance(function, cst.FunctionDef) or cls is None \
+                or not isinstance(cls.node, cst.ClassDef) or "grpc" not in self.imports():
             return False
         params = function.params.params
         return len(params) == 3 and params[1] is param and params[2].name.value == "context" \
