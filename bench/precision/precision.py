@@ -11,9 +11,10 @@ installed (it runs `python -m ml_seclint check`). Pinned source archives (sdists
 tests, examples and scripts where much of the noise lives) are downloaded from PyPI into
 bench/precision/.cache/archives/, checked against the sha256 pinned below, and unpacked (only .py,
 .ipynb, pyproject.toml, setup.cfg and requirements files) into
-bench/precision/.cache/src/NAME-VERSION/. Once the cache is filled the script works offline. Every finding is normalised to (package, version, path relative
-to the package root, line, code) and looked up in verdicts.csv, whose rows say whether a human
-reading the code judged the finding true, false or debatable, and why. See bench/PRECISION.md.
+bench/precision/.cache/src/NAME-VERSION/. Once the cache is filled the script works offline.
+Every finding is normalised to (package, version, path relative to the package root, line, code)
+and looked up in verdicts.csv, whose rows say whether a human reading the code judged the finding
+true, false or debatable, and why. See bench/PRECISION.md.
 """
 from __future__ import annotations
 
