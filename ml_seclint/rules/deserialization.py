@@ -7,8 +7,8 @@ from typing import Callable, Optional
 import libcst as cst
 
 from ml_seclint.analysis import dataflow
-from ml_seclint.analysis.channels import carried_in_tensor
 from ml_seclint.analysis import llm_api as api
+from ml_seclint.analysis.channels import carried_in_tensor
 from ml_seclint.analysis.resolve import (MISSING, UNKNOWN, defines_method, literal, local_ancestry, qualnames,
                                          string_prefix)
 from ml_seclint.analysis.roundtrip import produced_here
