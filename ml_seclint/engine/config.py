@@ -320,7 +320,16 @@ def _list_of(value: object) -> list:
 _NOT_RUNTIME = re.compile(r"doc|test|lint|dev|style|format|typing|mypy", re.I)
 
 
+_FILES: dict[str, tuple[tuple, list[Path]]] = {}
+
+
 def _requirement_files(directory: Path) -> list[Path]:
+    """The runtime requirements files of a project directory; cached until the directory (or its
+    `requirements/`) changes (flake8 asks once per file)."""
+    stamp = tuple(_mtime(d) for d in (directory, directory / "requirements"))
+    hit = _FILES.get(str(directory))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
     found: dict[Path, None] = {}
     for pattern in _REQUIREMENT_FILES:
         try:
@@ -328,7 +337,15 @@ def _requirement_files(directory: Path) -> list[Path]:
                          if path.is_file() and not _NOT_RUNTIME.search(path.stem))
         except OSError:
             continue
+    _FILES[str(directory)] = (stamp, list(found))
     return list(found)
+
+
+def _mtime(path: Path) -> Optional[float]:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 _REQUIREMENTS: dict[str, tuple[float, list[str]]] = {}
