@@ -331,9 +331,7 @@ def local_function(func: cst.BaseExpression, scope: Scope) -> Optional[cst.Funct
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         receiver = func.value.value
         if receiver in ("self", "cls"):
-            current: Optional[Scope] = scope
-            while current is not None and current.kind != "class":
-                current = current.parent
+            current = scope.class_scope()
             if current is not None and isinstance(current.node, cst.ClassDef):
                 return _method(current.node, func.attr.value)
             return None

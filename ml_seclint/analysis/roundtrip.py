@@ -153,10 +153,7 @@ def _defining_scope(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
         return scope.lookup(func.value)[0]
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
             and func.value.value in ("self", "cls"):
-        current: Optional[Scope] = scope
-        while current is not None and current.kind != "class":
-            current = current.parent
-        return current
+        return scope.class_scope()
     return None
 
 
@@ -325,12 +322,9 @@ def _sharing_scope(expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
     shared: Optional[Scope] = scope.module()
     for name in _data_names(expr):
         if name in ("self", "cls"):
-            current: Optional[Scope] = scope
-            while current is not None and current.kind != "class":
-                current = current.parent
-            if current is None:
+            shared = scope.class_scope()
+            if shared is None:
                 return None
-            shared = current
             continue
         owner, _ = scope.lookup(name)
         if owner is not None and owner.kind != "module":

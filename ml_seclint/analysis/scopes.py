@@ -81,6 +81,13 @@ class Scope:
                 self.mutated.update(_globals_declared(node))
         return self._bindings
 
+    def class_scope(self) -> Optional["Scope"]:
+        """The nearest class scope around this one (itself when it is one): where `self.x` lives."""
+        scope: Optional[Scope] = self
+        while scope is not None and scope.kind != "class":
+            scope = scope.parent
+        return scope
+
     def module(self) -> "Scope":
         scope = self
         while scope.parent is not None:
