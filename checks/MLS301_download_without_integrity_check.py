@@ -228,3 +228,25 @@ def urlopen_json(url):
 
     with urllib.request.urlopen(url) as response:  # ok: nothing is written to a file
         return json.load(response)
+
+
+def fetch_branding(logo_url, static_dir):
+    """A fixed image file for the UI (a favicon, a splash screen) is not a model or dataset."""
+    import shutil
+
+    import requests
+
+    r = requests.get(logo_url, stream=True)  # ok: saved as a fixed image file name
+    with open(f"{static_dir}/favicon.png", "wb") as f:
+        shutil.copyfileobj(r.raw, f)
+
+
+def fetch_training_images(urls, image_dir):
+    import shutil
+
+    import requests
+
+    for i, url in enumerate(urls):
+        r = requests.get(url, stream=True)  # expect: MLS301 (numbered images: a dataset)
+        with open(f"{image_dir}/{i}.jpg", "wb") as f:
+            shutil.copyfileobj(r.raw, f)

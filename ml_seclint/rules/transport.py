@@ -8,7 +8,7 @@ import libcst as cst
 
 from ml_seclint.analysis.calls import callee_terminal, terminal
 from ml_seclint.analysis.nodes import calls_in, children
-from ml_seclint.analysis.objects import created_by
+from ml_seclint.analysis.objects import created_by, enclosing_with_item
 from ml_seclint.analysis.resolve import (ENVIRONMENT_WRITES, MISSING, UNKNOWN, CallView, calls_of,
                                          environment_writes, literal, local_function,
                                          qualnames, string_prefix)
@@ -188,7 +188,7 @@ def _writes_and_hashes(scope: Scope) -> tuple[bool, bool]:
     if cached is None:
         writes = hashes = False
         for call in calls_in(scope.node):
-            writes = writes or _writes_file(call)
+            writes = writes or _writes_file(call, scope)
             if _hashing(call) or _helper_digests(call, scope, depth=1):
                 hashes = True
                 break
@@ -221,9 +221,7 @@ def _scope_of(helper: cst.FunctionDef, func: cst.BaseExpression, scope: Scope) -
             owner = Scope(bindings[0].node, owner)  # Loader(...) -> Loader.__init__
     elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
             and func.value.value in ("self", "cls"):
-        owner = scope
-        while owner is not None and owner.kind != "class":
-            owner = owner.parent
+        owner = scope.class_scope()
     return Scope(helper, owner or scope.module())
 
 
@@ -263,17 +261,47 @@ def _hashing(call: cst.Call) -> bool:
                                           and func.value.value == "hashlib")
 
 
-def _writes_file(call: cst.Call) -> bool:
-    """`open(p, "wb")`, `p.open("ab")`, `gzip.open(p, "wb")`, `shutil.copyfileobj`, `write_bytes`."""
+def _writes_file(call: cst.Call, scope: Scope) -> bool:
+    """`open(p, "wb")`, `p.open("ab")`, `gzip.open(p, "wb")`, `shutil.copyfileobj`, `write_bytes`;
+    not into a fixed image file (`open(f"{STATIC}/favicon.png", "wb")`: a UI asset, not a model
+    or dataset; a name with a placeholder, `f"{images}/{i}.jpg"`, may be a dataset and counts)."""
     name = terminal(call.func)
-    if name in ("copyfileobj", "write_bytes"):
+    if name == "copyfileobj":
+        target = call.args[1].value if len(call.args) > 1 else None
+        if isinstance(target, cst.Name):
+            opened = enclosing_with_item(target, scope, call)
+            return opened is None or not (isinstance(opened[0], cst.Call) and _image_asset(opened[0]))
         return True
-    return name == "open" and any(
+    if name == "write_bytes":
+        return not (isinstance(call.func, cst.Attribute) and _fixed_image_name(call.func.value))
+    return name == "open" and not _image_asset(call) and any(
         isinstance(a.value, cst.SimpleString) and _MODE.match(a.value.raw_value) and
         any(c in a.value.raw_value for c in "wa") for a in call.args)
 
 
 _MODE = re.compile(r"^[rwxabt+]{1,3}$")
+_IMAGE_FILE = re.compile(r"(^|[/\\])[\w.-]+\.(png|jpe?g|gif|ico|svg|webp|bmp)$", re.I)
+
+
+def _image_asset(call: cst.Call) -> bool:
+    """`open(<fixed image file name>, ...)`."""
+    return bool(call.args) and _fixed_image_name(call.args[0].value)
+
+
+def _fixed_image_name(path: cst.BaseExpression) -> bool:
+    """The path's last part is a literal image file name: `"logo.png"`, `f"{d}/favicon.ico"`,
+    `os.path.join(d, "splash.png")`, `d / "icon.svg"`."""
+    if isinstance(path, cst.Call) and path.args:  # os.path.join(d, "x.png"), Path(...)
+        path = path.args[-1].value
+    elif isinstance(path, cst.BinaryOperation) and isinstance(path.operator, cst.Divide):
+        path = path.right
+    if isinstance(path, cst.SimpleString):
+        return bool(_IMAGE_FILE.search(path.raw_value))
+    if isinstance(path, cst.FormattedString) and path.parts:
+        last = path.parts[-1]
+        return isinstance(last, cst.FormattedStringText) and ("/" in last.value or len(path.parts) == 1) \
+            and bool(_IMAGE_FILE.search(last.value))
+    return False
 
 
 def _https(value: object) -> bool:
