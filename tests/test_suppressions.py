@@ -102,6 +102,17 @@ def test_noqa_in_a_multiline_string_covers_the_call_like_flake8(tmp_path):
     assert run_flake8("--isolated", "--select", "MLS", "m.py", cwd=tmp_path).stdout == ""
 
 
+def test_file_level_noqa_with_codes_silences_only_those_codes(tmp_path):
+    """`# flake8: noqa: E501` is a style exemption: flake8 7 skips the whole file for it (with a
+    warning); the CLI, like Ruff, silences only the listed codes, so MLS findings stay."""
+    kept, dropped = lint("# flake8: noqa: E501,W291\nimport torch\nx = torch.load(p, weights_only=False)\n")
+    assert [f.code for f in kept] == ["MLS102"] and dropped == []
+    kept, dropped = lint("# flake8: noqa: MLS1 -- converted checkpoints only\nimport torch\n"
+                         "x = torch.load(p, weights_only=False)\n")
+    assert kept == [] and dropped[0].suppression.directive == "# flake8: noqa: MLS1"
+    assert dropped[0].suppression.reason == "converted checkpoints only"
+
+
 def test_file_level_noqa_without_reason_is_reported_once():
     source = "# flake8: noqa\nimport torch\nx = torch.load(p)\ny = torch.load(q)\n"
     kept, dropped = lint(source)

@@ -6,7 +6,9 @@ flake8/defaults.py, processor.py and violation.py: the inline regex below (case 
 bare `# noqa` silences every code; listed codes match by prefix; the comment is searched in the
 finding's line joined with the other lines of the same token run (so a `# noqa` anywhere in a
 multi-line string spanning the line counts); a line starting with `# flake8: noqa` skips the whole
-file.
+file. One exception: `# flake8: noqa: E501` (codes on the file-level line) silences only the listed
+codes here, as in Ruff. flake8 7 skips the whole file for it (and logs a warning), so a style
+exemption would hide security findings; under flake8, flake8 itself still decides.
 
 `# ml-seclint: ignore[CODES] reason` is read from the comments of the same token run; without
 `[CODES]` it silences every code, listed codes match by prefix. For both kinds the text after the
@@ -25,6 +27,9 @@ from ml_seclint.secrets_table import scrub
 
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
+#: `# flake8: noqa: E501, W291`: a file-level line with codes (only those codes, see above)
+NOQA_FILE_CODES = re.compile(r"\s*# flake8[:=]\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)",
+                             re.I)
 _SEP = re.compile(r"[,\s]+")
 # The reason after a noqa: codes are read case-sensitively here, so a reason such as
 # "trusted checkpoint" is not taken for codes (flake8's own regex would not care either way).
@@ -41,7 +46,7 @@ BANDIT_CODES: dict[str, tuple[str, ...]] = {
     "B614": ("MLS102",), "B615": ("MLS203", "MLS204"), "B701": ("MLS506",),
 }
 IGNORE = re.compile(r"#\s*ml-seclint:\s*ignore\b(?:\[(?P<codes>[^\]\r\n]*)\])?(?P<rest>[^#\r\n]*)", re.I)
-_REASON_EDGE = " \t-\u2013\u2014:;,.=()"
+_REASON_EDGE = " \t\r\n-\u2013\u2014:;,.=()"
 
 
 def _reason(rest: str) -> str:
@@ -186,9 +191,13 @@ class Suppressor(Noqa):
         if self.whole_file:
             for number, text in enumerate(self.lines, 1):
                 match = NOQA_FILE.match(text)
+                listed = NOQA_FILE_CODES.match(text) if match else None
+                if listed is not None and not _covers(_codes(listed.group("codes").upper()), code):
+                    continue
                 if match:
-                    reason = _reason(text[match.end():].split("#")[0])
-                    return Suppression("file-noqa", match.group(0).strip(), reason, number,
+                    directive = listed or match
+                    reason = _reason(text[directive.end():].split("#")[0])
+                    return Suppression("file-noqa", directive.group(0).strip(), reason, number,
                                        match.group(0).index("#"))
         return None
 
